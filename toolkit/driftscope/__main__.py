@@ -1,0 +1,5 @@
+"""``python -m driftscope`` runs the CLI."""
+
+from driftscope.cli import main
+
+main()

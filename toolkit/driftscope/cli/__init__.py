@@ -1,0 +1,94 @@
+"""Command-line interface: a thin typer layer over the Python API. Top layer.
+
+Each command lives in its own module under ``driftscope.cli`` and registers itself on
+:data:`app`. Command modules import heavy libraries (torch, sentence-transformers) only inside
+command bodies, so ``driftscope --help`` stays fast. Errors map to exit codes: 0 ok, 1 flags
+found with ``--fail-on``, 2 usage or input error, 3 encoder unavailable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import signal
+import sys
+
+import click
+import typer
+
+from driftscope._version import __version__
+from driftscope.errors import DriftscopeError
+
+app = typer.Typer(
+    name="driftscope",
+    help="Align translations sentence by sentence, score them, flag drift and report it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Modules that register commands; each is imported at start-up and must stay light.
+COMMAND_MODULES = ("ingest", "score", "align", "flags", "report")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"driftscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Align translations sentence by sentence, score them, flag drift and report it."""
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            importlib.import_module(f"driftscope.cli.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"driftscope.cli.{name}":
+                raise
+
+
+def _error(msg: str, code: int) -> int:
+    # One line on stderr, never a traceback.
+    first = " ".join(str(msg).split())
+    print(f"driftscope: error: {first}", file=sys.stderr)
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code (tests call this; ``main`` exits with it)."""
+    _register()
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="driftscope")
+    except DriftscopeError as err:
+        return _error(str(err), err.exit_code)
+    except click.exceptions.Exit as err:
+        return int(err.exit_code)
+    except click.exceptions.Abort:
+        return _error("aborted", 130)
+    except click.ClickException as err:
+        return _error(err.format_message(), err.exit_code)
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return _error("interrupted", 130)
+    except MemoryError:
+        return _error("out of memory (input too large?)", 2)
+    except (OSError, UnicodeError) as err:
+        return _error(str(err), 2)
+    return int(rv) if isinstance(rv, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    if hasattr(signal, "SIGPIPE"):
+        # Piping into `head` must end quietly, as sacrebleu does.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(run())

@@ -1,0 +1,69 @@
+"""Shared CLI plumbing: safe output writing, stderr console, logging set-up."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from driftscope.errors import OutputError
+
+
+def setup_logging(quiet: bool = False, verbose: bool = False) -> None:
+    """Logs go to stderr; data goes to stdout or ``-o``."""
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr, format="driftscope: %(message)s")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output_path(out: Path, inputs: Iterable[Path | str] = ()) -> None:
+    """Raise :class:`OutputError` if ``out`` is an input or its folder is not writable."""
+    for inp in inputs:
+        p = Path(inp)
+        if _same_file(out, p) or out.resolve() == p.resolve():
+            raise OutputError(f"{out}: refusing to overwrite an input file")
+    parent = out.resolve().parent
+    if not parent.exists():
+        raise OutputError(f"{out}: folder {parent} does not exist")
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder, expected a file")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{out}: folder {parent} is not writable")
+
+
+def write_atomic(out: Path, data: str | bytes, inputs: Iterable[Path | str] = ()) -> None:
+    """Write ``data`` to ``out`` through a temporary file and rename (never half a file)."""
+    inputs = list(inputs)
+    check_output_path(out, inputs)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.resolve().parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+            os.replace(tmp, out)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise OutputError(f"{out}: cannot write ({err.strerror or err})") from err
+
+
+def emit(data: str, out: Path | None, inputs: Iterable[Path | str] = ()) -> None:
+    """Write ``data`` to ``out`` atomically, or to stdout when ``out`` is None."""
+    if out is None:
+        sys.stdout.write(data)
+        if data and not data.endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+    else:
+        write_atomic(out, data, inputs)
