@@ -1,0 +1,29 @@
+"""Ingest stage: bytes to clean, segmented, language-identified documents.
+
+Imports only the leaf layer (``model``, ``errors``) and its backends (sentencex, langdetect).
+"""
+
+from __future__ import annotations
+
+from driftscope.ingest.decode import DecodedText, clean_text, decode_bytes, read_text
+from driftscope.ingest.document import document_from_texts, read_document, read_lines
+from driftscope.ingest.langid import detect_language
+from driftscope.ingest.manifest import Manifest, VersionSpec, load_manifest, read_versions
+from driftscope.ingest.segment import segment_text, split_document
+
+__all__ = [
+    "DecodedText",
+    "Manifest",
+    "VersionSpec",
+    "clean_text",
+    "decode_bytes",
+    "detect_language",
+    "document_from_texts",
+    "load_manifest",
+    "read_document",
+    "read_lines",
+    "read_text",
+    "read_versions",
+    "segment_text",
+    "split_document",
+]

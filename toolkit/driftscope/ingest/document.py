@@ -1,0 +1,120 @@
+"""From a file to a :class:`~driftscope.model.Document`. Ingest layer.
+
+Reads and decodes (``decode``), splits (``segment``), identifies languages (``langid``) and
+validates at the boundary: empty files, binary files, huge segments and a language that
+contradicts the text all raise :class:`InputError` with ``path:line`` context.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from driftscope.errors import InputError
+from driftscope.ingest.decode import read_text
+from driftscope.ingest.langid import detect_language
+from driftscope.ingest.segment import split_document
+from driftscope.model import Document, Segment
+
+MAX_SEGMENT_CHARS = 4000
+# A user-given language is refused only when the detector is this sure of another language.
+LANG_CONFLICT_PROB = 0.95
+_SAMPLE_CHARS = 20000
+# Languages langdetect cannot tell apart reliably: a given code inside a group is accepted.
+_CLOSE = ({"hr", "sr", "bs", "sh"}, {"id", "ms"}, {"no", "nb", "nn", "da"}, {"zh", "zh-cn"})
+
+
+def _compatible(a: str, b: str) -> bool:
+    return a == b or any(a in g and b in g for g in _CLOSE)
+
+
+def read_document(
+    path: str | Path,
+    lang: str | None = None,
+    *,
+    presegmented: bool = False,
+    doc_id: str | None = None,
+    role: str = "",
+    detect_segments: bool = True,
+    max_segment_chars: int = MAX_SEGMENT_CHARS,
+) -> Document:
+    """Read, clean and segment a text file.
+
+    Args:
+        path: the file (any supported encoding).
+        lang: ISO 639-1 code; detected (seeded langdetect) when None.
+        presegmented: one segment per non-blank line, as Vecalign and Bertalign take it.
+        doc_id: identifier (default: the file name without suffix).
+        role: "original", "relay", "mt" or "".
+        detect_segments: also detect each segment's language (needed for untranslated flags).
+        max_segment_chars: longer segments are refused (binary or unsegmentable input).
+
+    Raises:
+        InputError: unreadable, empty, binary, undecodable input; a segment over the limit; a
+            language that cannot be detected, or a given one the text clearly contradicts.
+    """
+    p = Path(path)
+    decoded = read_text(p)
+    sample = decoded.text[:_SAMPLE_CHARS]
+    det_lang, det_prob = detect_language(sample)
+    if lang is None:
+        if not det_lang:
+            raise InputError(f"{p}: cannot detect the language (too little text); give it")
+        lang, lang_prob, lang_source = det_lang, det_prob, "detected"
+    else:
+        lang = lang.strip().lower()
+        if not lang.isascii() or not 2 <= len(lang) <= 8:
+            raise InputError(f"{p}: {lang!r} is not a language code such as 'ru' or 'vi'")
+        if det_lang and det_prob >= LANG_CONFLICT_PROB and not _compatible(lang, det_lang):
+            raise InputError(
+                f"{p}: language given as {lang!r} but the text is {det_lang!r} "
+                f"(p={det_prob:.2f}); check the file or the language option"
+            )
+        lang_prob, lang_source = 1.0, "given"
+    raw = split_document(decoded.text, lang, presegmented)
+    if not raw:
+        raise InputError(f"{p}: no segments")
+    segments = []
+    for i, r in enumerate(raw):
+        if len(r.text) > max_segment_chars:
+            raise InputError(
+                f"{p}:{r.line + 1}: a segment of {len(r.text)} characters (limit "
+                f"{max_segment_chars}); is this text split into sentences or lines?"
+            )
+        s_lang, s_prob = detect_language(r.text) if detect_segments else ("", 0.0)
+        segments.append(Segment(i, r.text, r.start, r.end, r.paragraph, s_lang, s_prob))
+    return Document(
+        doc_id=doc_id or p.stem,
+        lang=lang,
+        segments=tuple(segments),
+        lang_prob=lang_prob,
+        lang_source=lang_source,
+        role=role,
+        source=str(path),
+        sha256=decoded.sha256,
+        encoding=decoded.encoding,
+    )
+
+
+def document_from_texts(
+    texts: list[str], lang: str, doc_id: str = "doc", role: str = ""
+) -> Document:
+    """A Document from already segmented strings (API use and tests); one paragraph."""
+    segs, pos = [], 0
+    for i, t in enumerate(texts):
+        segs.append(Segment(i, t, pos, pos + len(t), 0, *detect_language(t)))
+        pos += len(t) + 1
+    if not segs:
+        raise InputError(f"{doc_id}: no segments")
+    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs), role=role)
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """Decoded, cleaned (NFC) lines of a line-parallel file; blank lines kept.
+
+    A final newline does not make an extra empty line (sacrebleu semantics).
+    """
+    text = read_text(path).text
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
