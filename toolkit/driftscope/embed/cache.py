@@ -1,0 +1,159 @@
+"""On-disk embedding cache: one sqlite row per (encoder id, revision, prompt, text).
+
+Layer: embed. Imports numpy and stdlib only.
+
+Keys are ``sha256`` digests of the four parts (length-prefixed, so no two different tuples can
+produce the same byte string); values are float32 blobs. The database lives under the user cache
+(``$DRIFTSCOPE_HOME/embeddings.sqlite3``, see :func:`driftscope.embed.build_e5.cache_home`) in WAL
+mode, so many processes may read while one writes. A cache that cannot be opened or written is
+logged and bypassed: caching only ever saves time, it never changes a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "embeddings.sqlite3"
+_CHUNK = 500  # keys per SELECT; below SQLite's host-parameter limit on every build
+
+
+def cache_key(encoder_id: str, revision: str, prompt: str, text: str) -> bytes:
+    """32-byte sha256 key of one embedding."""
+    h = hashlib.sha256()
+    for part in (encoder_id, revision, prompt, text):
+        raw = part.encode("utf-8")
+        h.update(len(raw).to_bytes(8, "little"))
+        h.update(raw)
+    return h.digest()
+
+
+class EmbeddingCache:
+    """Persistent map from :func:`cache_key` to a float32 vector.
+
+    Args:
+        path: sqlite file; default ``<cache_home()>/embeddings.sqlite3``, resolved on first use
+            so that ``DRIFTSCOPE_HOME`` set after construction still counts.
+        enabled: ``False`` makes every lookup miss and every store a no-op.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, enabled: bool = True) -> None:
+        self._path = Path(path) if path is not None else None
+        self.enabled = enabled
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            from driftscope.embed.build_e5 import cache_home
+
+            self._path = cache_home() / DB_NAME
+        return self._path
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if not self.enabled:
+            return None
+        if self._conn is not None and self._pid == os.getpid():
+            return self._conn
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=60.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)"
+                " WITHOUT ROWID"
+            )
+        except (OSError, sqlite3.Error) as err:
+            log.warning("embedding cache %s unusable (%s); continuing without it", self.path, err)
+            self.enabled = False
+            return None
+        self._conn, self._pid = conn, os.getpid()
+        return conn
+
+    def get_many(self, keys: Sequence[bytes], dim: int) -> dict[bytes, np.ndarray]:
+        """Look up ``keys``.
+
+        Args:
+            keys: cache keys.
+            dim: expected vector length; a stored blob of another size counts as a miss.
+
+        Returns:
+            The hits, each a (dim,) float32 array; keys not stored are absent.
+        """
+        conn = self._connect()
+        found: dict[bytes, np.ndarray] = {}
+        if conn is None or not keys:
+            self.misses += len(keys)
+            return found
+        uniq = list(dict.fromkeys(keys))
+        try:
+            for start in range(0, len(uniq), _CHUNK):
+                part = uniq[start : start + _CHUNK]
+                marks = ",".join("?" * len(part))
+                rows = conn.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", part)
+                for key, blob in rows:
+                    if len(blob) == 4 * dim:
+                        found[bytes(key)] = np.frombuffer(blob, dtype=np.float32).copy()
+        except sqlite3.Error as err:
+            log.warning("embedding cache read failed (%s); recomputing", err)
+            found = {}
+        self.hits += len(found)
+        self.misses += len(uniq) - len(found)
+        return found
+
+    def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
+        """Store vectors (converted to float32); existing keys are overwritten."""
+        conn = self._connect()
+        if conn is None:
+            return
+        rows = [(k, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items]
+        if not rows:
+            return
+        try:
+            with _transaction(conn):
+                conn.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)", rows)
+        except sqlite3.Error as err:
+            log.warning("embedding cache write failed (%s); continuing without storing", err)
+
+    def __len__(self) -> int:
+        conn = self._connect()
+        if conn is None:
+            return 0
+        return int(conn.execute("SELECT COUNT(*) FROM emb").fetchone()[0])
+
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
+    def __getstate__(self) -> dict[str, object]:
+        # sqlite connections do not pickle; a copy reconnects lazily.
+        state = self.__dict__.copy()
+        state["_conn"] = None
+        return state
+
+
+class _transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rollback on error) for an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
