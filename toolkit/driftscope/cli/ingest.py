@@ -16,8 +16,11 @@ def segment_cmd(
     path: Path = typer.Argument(..., help="Text file in any supported encoding."),
     lang: str = typer.Option(None, "--lang", "-l", help="ISO 639-1 code; detected if omitted."),
     fmt: str = typer.Option(
-        "lines", "--format", "-f", help="lines (one sentence per line, blank between "
-        "paragraphs) or jsonl (text, span, paragraph, language per segment)."
+        "lines",
+        "--format",
+        "-f",
+        help="lines (one sentence per line, blank between "
+        "paragraphs) or jsonl (text, span, paragraph, language per segment).",
     ),
     out: Path = typer.Option(None, "--out", "-o", help="Write here (atomically) not stdout."),
 ) -> None:
@@ -31,8 +34,15 @@ def segment_cmd(
     rows: list[str] = []
     if fmt == "jsonl":
         for s in doc.segments:
-            obj = {"index": s.index, "text": s.text, "start": s.char_start, "end": s.char_end,
-                   "paragraph": s.paragraph, "lang": s.lang, "lang_prob": s.lang_prob}
+            obj = {
+                "index": s.index,
+                "text": s.text,
+                "start": s.char_start,
+                "end": s.char_end,
+                "paragraph": s.paragraph,
+                "lang": s.lang,
+                "lang_prob": s.lang_prob,
+            }
             rows.append(json.dumps(obj, ensure_ascii=False))
     else:
         prev = doc.segments[0].paragraph
