@@ -1,0 +1,254 @@
+"""``driftscope score``: sacrebleu-shaped scoring CLI (thin layer over driftscope.score).
+
+Heavy imports (sacrebleu metrics, encoders) happen inside the command body.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperCommand
+
+from driftscope.cli import app
+from driftscope.errors import ConfigError, InputError
+
+log = logging.getLogger("driftscope.score")
+
+# Options that take several values like sacrebleu's nargs ("-i A B C", "-m bleu chrf").
+_MULTI = frozenset({"-i", "--input", "-m", "--metrics", "-r", "--ref", "--refs"})
+# Rough calibration anchors (raw cosine of a random pair, of a typical translation) per encoder,
+# used until driftscope.embed provides `calibrate`; from /work/shared/notes/offline-model.md.
+_ANCHORS = {"e5-small": (0.785, 0.905)}
+
+
+def expand_multi(args: list[str]) -> list[str]:
+    """Rewrite ``-i A B`` as ``-i A -i B`` so click can take sacrebleu's multi-value options."""
+    out: list[str] = []
+    flag: str | None = None
+    fresh = False
+    for a in args:
+        if a == "--":
+            flag = None
+            out.append(a)
+        elif a in _MULTI:
+            flag, fresh = a, True
+            out.append(a)
+        elif flag is not None and (a == "-" or not a.startswith("-")):
+            out += [a] if fresh else [flag, a]
+            fresh = False
+        else:
+            flag = None
+            out.append(a)
+    return out
+
+
+class _MultiValueCommand(TyperCommand):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(super().parse_args(ctx, expand_multi(list(args))))
+
+
+def read_stream(path: Path) -> list[str]:
+    """Lines of a file as sacrebleu reads them (decoded, trailing whitespace stripped, blank lines
+    kept); empty, binary or undecodable files raise a one-line InputError."""
+    from driftscope.ingest import read_lines
+
+    return [line.rstrip() for line in read_lines(path)]
+
+
+def read_streams(
+    refs: list[Path], inputs: list[Path], src: Path | None
+) -> tuple[list[list[str]], list[list[str]], list[str] | None]:
+    """Read every file and check line counts (the message names both files and both counts)."""
+    hyps = [read_stream(p) for p in inputs]
+    ref_lines = [read_stream(p) for p in refs]
+    src_lines = read_stream(src) if src is not None else None
+    named = list(zip(inputs, hyps, strict=True)) + list(zip(refs, ref_lines, strict=True))
+    if src is not None and src_lines is not None:
+        named.append((src, src_lines))
+    first, n = named[0][0], len(named[0][1])
+    for path, lines in named[1:]:
+        if len(lines) != n:
+            raise InputError(f"{path} has {len(lines)} lines but {first} has {n} lines")
+    return hyps, ref_lines, src_lines
+
+
+def detect(lines: list[str] | None, given: str | None) -> tuple[str, str]:
+    """(language, how): the given code, or langdetect on the first 200 lines, or ''."""
+    if given:
+        return given, "given"
+    if not lines:
+        return "", "unknown"
+    from driftscope.ingest import detect_language
+
+    lang, _ = detect_language(" ".join(lines[:200]))
+    return lang, "detected" if lang else "unknown"
+
+
+def resolve_langs(
+    pair: str | None, src_lang: str | None, tgt_lang: str | None, src: Any, refs: Any, hyps: Any
+) -> dict[str, str]:
+    """Languages from ``-l src-tgt`` / ``--src-lang`` / ``--tgt-lang``, else detected."""
+    if pair:
+        parts = pair.split("-")
+        if len(parts) != 2 or not all(parts):
+            raise ConfigError(f"language pair must look like 'en-de', got {pair!r}")
+        src_lang, tgt_lang = src_lang or parts[0], tgt_lang or parts[1]
+    s, s_how = detect(src, src_lang)
+    t, t_how = detect(refs[0] if refs else hyps[0], tgt_lang)
+    log.info("languages: source %s (%s), target %s (%s)", s or "?", s_how, t or "?", t_how)
+    return {"src_lang": s, "src_lang_from": s_how, "tgt_lang": t, "tgt_lang_from": t_how}
+
+
+def bleu_trg_lang(langs: dict[str, str], tokenize: str | None) -> str:
+    """Target language for BLEU's tokenizer choice: as sacrebleu's ``-l`` when given; a detected
+    one only when its tokenizer is installed (zh always; ja/ko need MeCab)."""
+    from driftscope.score.metrics import LANG_TOKENIZERS, tokenizer_available
+
+    lang = langs["tgt_lang"]
+    if langs["tgt_lang_from"] == "given" or tokenize is not None:
+        return lang
+    tok = LANG_TOKENIZERS.get(lang)
+    if tok is not None and not tokenizer_available(tok):
+        log.warning("detected target %s but tokenizer %s is not installed; using 13a", lang, tok)
+        return ""
+    return lang
+
+
+def make_calibrator(encoder: Any) -> Any:
+    """driftscope.embed's calibration when available, else per-encoder linear anchors."""
+    from driftscope.score.calibration import IDENTITY, Calibrator, linear_calibrator
+
+    try:
+        from driftscope.embed import calibrate  # type: ignore[attr-defined]
+    except ImportError:
+        calibrate = None
+    if calibrate is not None:
+        cal_id = str(getattr(calibrate, "id", "embed"))
+        return Calibrator(cal_id, lambda c: calibrate(c, encoder))
+    anchors = _ANCHORS.get(str(getattr(encoder, "id", "")))
+    return linear_calibrator(*anchors) if anchors else IDENTITY
+
+
+def load_encoder(model: str | None) -> Any:
+    from driftscope.embed import get_encoder
+
+    return get_encoder(model)
+
+
+def run_scoring(a: dict[str, Any]) -> str:
+    """Everything the command does, given its parsed options; returns the text to emit."""
+    from driftscope.score import (
+        MetricOptions,
+        PairedConfig,
+        ScoreSetup,
+        paired_test,
+        score_corpus,
+        score_sentences,
+    )  # fmt: skip
+    from driftscope.score.formats import render_corpus, render_paired, render_segments
+
+    if not a["inputs"]:
+        raise ConfigError("no hypothesis file given (-i HYP [HYP2 ...])")
+    if a["paired_bs"] and a["paired_ar"]:
+        raise ConfigError("--paired-bs and --paired-ar are mutually exclusive")
+    paired = "bs" if a["paired_bs"] else "ar" if a["paired_ar"] else None
+    sentence = a["sentence_level"] or a["format"] == "jsonl"
+    if paired and sentence:
+        raise ConfigError("statistical tests are unavailable in sentence-level mode")
+    hyps, refs, src = read_streams(a["refs"], a["inputs"], a["src"])
+    langs = resolve_langs(a["langpair"], a["src_lang"], a["tgt_lang"], src, refs, hyps)
+    opts = MetricOptions(trg_lang=bleu_trg_lang(langs, a["tokenize"]), **a["metric_opts"])
+    need_enc = "sim" in [m.lower() for m in a["metrics"]] or (sentence and src is not None)
+    encoder = load_encoder(a["model"]) if need_enc else None
+    setup = ScoreSetup(opts, encoder, make_calibrator(encoder) if encoder is not None else None)
+    names = [str(p) for p in a["inputs"]]
+    fmt, w, short = a["format"], a["width"], a["short"]
+    if sentence:
+        segs = score_sentences(hyps, refs, a["metrics"], src, names=names, setup=setup)
+        return render_segments(segs, fmt, w, short=short, score_only=a["score_only"])
+    if paired:
+        n = a["paired_bs_n"] if paired == "bs" else a["paired_ar_n"]
+        cfg = PairedConfig(paired, n, a["seed"])
+        res = paired_test(hyps, refs, a["metrics"], src, names=names, config=cfg, setup=setup)
+        return render_paired(res, fmt, w, short=short)
+    systems = score_corpus(hyps, refs, a["metrics"], src, names=names, setup=setup)
+    extra = {k: v for k, v in langs.items() if langs[k.replace("_from", "")]}
+    return render_corpus(systems, fmt, w, short=short, score_only=a["score_only"], extra=extra)
+
+
+_FMT_HELP = "text (sacrebleu's), json (sacrebleu's), jsonl (one object per segment), tsv."
+
+
+@app.command("score", cls=_MultiValueCommand)
+def score(
+    refs: Annotated[
+        list[Path] | None, typer.Option("-r", "--ref", "--refs", help="Reference file(s).")
+    ] = None,  # noqa: E501
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option("-i", "--input", help="Hypothesis file(s); first is the baseline."),
+    ] = None,  # noqa: E501
+    src: Annotated[
+        Path | None,
+        typer.Option(
+            "-s", "--src", "--source", help="Source file (sim is then reference-free; enables qe)."
+        ),
+    ] = None,  # noqa: E501
+    metrics: Annotated[
+        list[str] | None, typer.Option("-m", "--metrics", help="bleu chrf ter sim (default bleu)")
+    ] = None,  # noqa: E501
+    sentence_level: bool = typer.Option(False, "--sentence-level", "-sl"),
+    fmt: str = typer.Option("text", "--format", "-f", help=_FMT_HELP),
+    langpair: str | None = typer.Option(
+        None, "-l", "--language-pair", help="src-tgt, as sacrebleu's -l."
+    ),  # noqa: E501
+    src_lang: str | None = typer.Option(None, "--src-lang"),
+    tgt_lang: str | None = typer.Option(None, "--tgt-lang"),
+    paired_bs: bool = typer.Option(False, "--paired-bs", "-pbs"),
+    paired_ar: bool = typer.Option(False, "--paired-ar", "-par"),
+    paired_bs_n: int = typer.Option(1000, "--paired-bs-n", "-pbsn"),
+    paired_ar_n: int = typer.Option(10000, "--paired-ar-n", "-parn"),
+    seed: int = typer.Option(
+        12345, "--seed", help="RNG seed of the paired tests (sacrebleu's default)."
+    ),  # noqa: E501
+    width: int = typer.Option(1, "-w", "--width", min=0, max=10),
+    short: bool = typer.Option(False, "--short", "-sh", help="Short signatures."),
+    score_only: bool = typer.Option(False, "--score-only", "-b"),
+    model: str | None = typer.Option(
+        None, "--model", help="Encoder for sim/qe (default e5-small)."
+    ),  # noqa: E501
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Write here instead of stdout.")
+    ] = None,  # noqa: E501
+    tokenize: str | None = typer.Option(None, "--tokenize", "-tok"),
+    lowercase: bool = typer.Option(False, "--lowercase", "-lc", help="BLEU: case-insensitive."),
+    force: bool = typer.Option(False, "--force", help="BLEU: input is really detokenised."),
+    smooth_method: str = typer.Option("exp", "--smooth-method", help="none, floor, add-k, exp"),
+    smooth_value: float | None = typer.Option(None, "--smooth-value", "-sv"),
+    chrf_char_order: int = typer.Option(6, "--chrf-char-order", "-cc"),
+    chrf_word_order: int = typer.Option(0, "--chrf-word-order", "-cw", help="2 = chrF++."),
+    chrf_beta: int = typer.Option(2, "--chrf-beta"),
+    chrf_whitespace: bool = typer.Option(False, "--chrf-whitespace"),
+    chrf_lowercase: bool = typer.Option(False, "--chrf-lowercase"),
+    chrf_eps_smoothing: bool = typer.Option(False, "--chrf-eps-smoothing"),
+    ter_case_sensitive: bool = typer.Option(False, "--ter-case-sensitive"),
+    ter_asian_support: bool = typer.Option(False, "--ter-asian-support"),
+    ter_no_punct: bool = typer.Option(False, "--ter-no-punct"),
+    ter_normalized: bool = typer.Option(False, "--ter-normalized"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Score hypotheses against references like sacrebleu (BLEU, chrF, TER) plus embedding
+    similarity (sim), with sacrebleu's paired significance tests against the first system."""
+    from driftscope.cli._common import emit, setup_logging
+
+    setup_logging(quiet=quiet)
+    a = dict(locals())
+    a.update(refs=refs or [], inputs=inputs or [], metrics=metrics or ["bleu"])
+    a["format"] = a.pop("fmt")
+    keys = [k for k in a if k.startswith(("chrf_", "ter_", "smooth_"))]
+    a["metric_opts"] = {k: a[k] for k in [*keys, "tokenize", "lowercase", "force"]}
+    text = run_scoring(a)
+    emit(text, out, [*a["refs"], *a["inputs"], *([src] if src else [])])

@@ -1,0 +1,50 @@
+"""Reference-free quality estimate per segment. Score layer: numpy, errors.
+
+THE single entry point for segment-level quality estimation (``qe`` in ``driftscope score
+--format jsonl``). For now it is the calibrated source-hypothesis embedding similarity; the
+quality engineer will replace the body with a better combined estimator (similarity, length
+ratio, language identity, ...) keeping this signature: callers must not compute ``qe`` any
+other way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from driftscope.errors import InputError
+from driftscope.score.calibration import IDENTITY, Calibrator, Encoder, cosines
+
+QE_ID = "qe:cal-sim-src"  # goes into outputs so a later estimator is distinguishable
+
+
+def estimate_qe(
+    src: Sequence[str],
+    hyp: Sequence[str],
+    encoder: Encoder,
+    *,
+    calibrator: Calibrator | None = None,
+) -> np.ndarray:
+    """Quality estimate of each hypothesis segment given its source; higher is better.
+
+    Args:
+        src: source segments, one per hypothesis segment.
+        hyp: hypothesis (translation) segments.
+        encoder: a multilingual sentence encoder (``driftscope.embed.get_encoder()``).
+        calibrator: cosine -> calibrated similarity (0 ~ random pair, 1 ~ typical translation).
+
+    Returns:
+        (n,) float64: calibrated cosine(src_i, hyp_i), about 0 for unrelated text and 1 for a
+        typical translation (can exceed both bounds).
+
+    Raises:
+        InputError: the two lists differ in length.
+    """
+    if len(src) != len(hyp):
+        raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
+    if not src:
+        return np.zeros(0, dtype=np.float64)
+    vecs = np.asarray(encoder.encode(list(src) + list(hyp)))
+    cos = cosines(vecs[len(src) :], vecs[: len(src)])
+    return (calibrator or IDENTITY)(cos)
