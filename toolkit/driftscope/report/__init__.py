@@ -7,8 +7,11 @@ renderer; :func:`render_all` renders every one from a single view model.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
+from importlib import resources
+from typing import Any
 
 from driftscope.model import RunResult, to_json
 
@@ -73,3 +76,13 @@ def render_all(result: RunResult, names: tuple[str, ...] = tuple(WRITERS)) -> di
         else:
             out[name] = WRITERS[name](result)
     return out
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a RunResult (``schema/runresult.schema.json``)."""
+    text = (
+        resources.files("driftscope")
+        .joinpath("schema", "runresult.schema.json")
+        .read_text(encoding="utf-8")
+    )
+    return dict(json.loads(text))
