@@ -6,6 +6,7 @@ from driftscope.align import Alignment
 from driftscope.embed import get_encoder
 from driftscope.model import Bead, RunResult, from_json, to_json
 from driftscope.pipeline import compose_nway, run_manifest
+
 from tests.helpers import CORPUS
 
 

@@ -116,6 +116,11 @@ class Flag:
     spans: tuple[Span, ...] = ()
     evidence: Mapping[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # JSON round-trips must be exact: an int threshold would come back as a float.
+        object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "threshold", float(self.threshold))
+
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
