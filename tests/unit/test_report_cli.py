@@ -60,7 +60,7 @@ def test_corpus_goes_through_pipeline_and_gets_gold(tmp_path: Path, monkeypatch,
     result = from_json((DATA / "report_chain.json").read_text(encoding="utf-8"))
     calls = []
 
-    def run_manifest(path):  # the lead's driftscope.pipeline.run_manifest, faked
+    def run_manifest(path, progress=None):  # driftscope.pipeline.run_manifest, faked
         calls.append(Path(path))
         return result
 

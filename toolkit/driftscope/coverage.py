@@ -204,7 +204,13 @@ def align_groups(
     for src, tgt in pairs:
         alignments[(src, tgt)] = []
         for a, b in zip(docs[src], docs[tgt], strict=True):
-            alignments[(src, tgt)].append(align_fn(a, b) if a or b else ())
+            if a and b:
+                alignments[(src, tgt)].append(align_fn(a, b))
+            else:  # nothing to align against: every segment is omitted or added
+                alignments[(src, tgt)].append(
+                    [Bead((i,), ()) for i in range(len(a))]
+                    + [Bead((), (j,)) for j in range(len(b))]
+                )
             if on_step is not None:
                 on_step()
     sizes = {v: [len(d) for d in ds] for v, ds in docs.items()}

@@ -62,7 +62,9 @@ def _pipeline() -> Any:
     return pipeline
 
 
-def load_result(inputs: list[Path], langs: list[str], presegmented: bool) -> Any:
+def load_result(
+    inputs: list[Path], langs: list[str], presegmented: bool, progress: Any = None
+) -> Any:
     """A RunResult from a saved JSON, a corpus folder/manifest, or two plain files."""
     from driftscope.model import RunResult, from_json
 
@@ -72,13 +74,18 @@ def load_result(inputs: list[Path], langs: list[str], presegmented: bool) -> Any
         except (ValueError, KeyError, TypeError) as err:
             raise InputError(f"{inputs[0]}: not a driftscope RunResult JSON ({err})") from err
     if len(inputs) == 1 and (inputs[0].is_dir() or inputs[0].suffix.lower() == ".toml"):
-        result = _pipeline().run_manifest(inputs[0])
+        result = _pipeline().run_manifest(inputs[0], progress=progress)
         return _with_gold(result, inputs[0])
     if len(inputs) == 2:
         if len(langs) != 2:
             raise ConfigError("two plain files need two --lang values (source, then target)")
         return _pipeline().run_pair(
-            inputs[0], inputs[1], src_lang=langs[0], tgt_lang=langs[1], presegmented=presegmented
+            inputs[0],
+            inputs[1],
+            src_lang=langs[0],
+            tgt_lang=langs[1],
+            presegmented=presegmented,
+            progress=progress,
         )
     raise ConfigError("give a RunResult .json, a corpus folder or manifest.toml, or two files")
 
@@ -224,7 +231,8 @@ def report_cmd(
     setup_logging(quiet)
     with _progress(quiet) as bar:
         task = bar.add_task("computing", total=None) if bar else None
-        result = load_result(inputs, lang or [], presegmented)
+        say = (lambda msg: bar.update(task, description=msg)) if bar else None
+        result = load_result(inputs, lang or [], presegmented, say)
         if bar:
             bar.update(task, total=1, completed=1)
     files = write_outputs(result, out, inputs, quiet)
@@ -273,14 +281,13 @@ def load_groups(path: Path, doc_ids: list[str] | None, presegmented: bool) -> li
 def _align_fn(encoder: str, seed: int) -> Any:
     import numpy as np
 
-    import driftscope.align as align_mod
+    from driftscope.align import AlignConfig, align
     from driftscope.embed import get_encoder
 
     enc = get_encoder(encoder) if encoder else get_encoder()
-    cfg_cls = getattr(align_mod, "AlignConfig", None)
-    cfg = cfg_cls() if cfg_cls is not None else None
+    cfg = AlignConfig()
     rng = np.random.default_rng(seed)
-    return lambda a, b: align_mod.align(list(a), list(b), enc, cfg, rng)
+    return lambda a, b: align(list(a), list(b), enc, cfg, rng).beads
 
 
 @app.command("coverage")

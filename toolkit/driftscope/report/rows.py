@@ -54,7 +54,9 @@ def compose_rows(result: RunResult) -> list[Row]:
     """N-way rows from ``extras["nway"]`` or by composing consecutive hop beads in order."""
     nway = result.extras.get("nway") if isinstance(result.extras, Mapping) else None
     if isinstance(nway, list) and nway:
-        return _rows_from_extras(nway)
+        rows = _rows_from_extras(nway)
+        _direct_sims(result, rows)
+        return rows
     chain = chain_of(result)
     hops = chain_hops(result)
     rows: list[Row] = []
@@ -93,7 +95,11 @@ def compose_rows(result: RunResult) -> list[Row]:
 def _rows_from_extras(nway: list[Any]) -> list[Row]:
     rows = []
     for i, item in enumerate(nway):
-        segs = {str(v): sorted(int(x) for x in ids) for v, ids in item.get("segments", {}).items()}
+        segs = {
+            str(v): sorted(int(x) for x in ids)
+            for v, ids in item.get("segments", {}).items()
+            if ids  # the pipeline writes [] for a version that lacks the passage
+        }
         sims = {
             str(h): float(x)
             for h, x in item.get("similarity", {}).items()

@@ -177,7 +177,7 @@ def _gold(result: RunResult, flags: tuple[FlagView, ...]) -> list[GoldItem]:
                 version,
                 seg,
                 kind,
-                str(g.get("span", "")),
+                _span(g.get("span", "")),
                 str(g.get("note", "")),
                 tuple(f.fid for f in found),
                 any(f.flag.kind == kind for f in found),
@@ -192,3 +192,9 @@ def _touches(f: FlagView, version: str, seg: int) -> bool:
     if version == f.comp.tgt_id and seg in f.flag.tgt:
         return True
     return any(sp.version == version and sp.segment == seg for sp in f.flag.spans)
+
+
+def _span(value: object) -> str:
+    """``gold/problems.tsv`` writes ``-`` for a problem without a span."""
+    text = str(value or "").strip()
+    return "" if text == "-" else text
