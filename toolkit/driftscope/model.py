@@ -120,6 +120,11 @@ class Flag:
         # JSON round-trips must be exact: an int threshold would come back as a float.
         object.__setattr__(self, "value", float(self.value))
         object.__setattr__(self, "threshold", float(self.threshold))
+        ev = {
+            k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in self.evidence.items()
+        }
+        object.__setattr__(self, "evidence", ev)
 
 
 @dataclass(frozen=True, slots=True)
