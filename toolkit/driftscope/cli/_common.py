@@ -50,6 +50,10 @@ def write_atomic(out: Path, data: str | bytes, inputs: Iterable[Path | str] = ()
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(raw)
+            # mkstemp creates 0600; give the file the mode a plain open() would (umask).
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
             os.replace(tmp, out)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
