@@ -19,9 +19,6 @@ log = logging.getLogger("driftscope.score")
 
 # Options that take several values like sacrebleu's nargs ("-i A B C", "-m bleu chrf").
 _MULTI = frozenset({"-i", "--input", "-m", "--metrics", "-r", "--ref", "--refs"})
-# Rough calibration anchors (raw cosine of a random pair, of a typical translation) per encoder,
-# used until driftscope.embed provides `calibrate`; from /work/shared/notes/offline-model.md.
-_ANCHORS = {"e5-small": (0.785, 0.905)}
 
 
 def expand_multi(args: list[str]) -> list[str]:
@@ -117,17 +114,11 @@ def bleu_trg_lang(langs: dict[str, str], tokenize: str | None) -> str:
     return lang
 
 
-def make_calibrator(encoder: Any) -> Any:
-    """Per-encoder linear calibration (random pair -> 0, typical translation -> 1).
+def make_calibrator(encoder: Any, side_a: list[str], side_b: list[str], seed: int) -> Any:
+    """Calibration fitted on the data (source or first reference vs the first system)."""
+    from driftscope.score.calibration import data_calibrator
 
-    TODO(lead): switch to ``driftscope.embed.calibrate`` once it exists; it is not there yet and
-    its signature is unknown, so nothing is guessed here. Unknown encoders stay uncalibrated
-    (``cal:none`` in the signature).
-    """
-    from driftscope.score.calibration import IDENTITY, linear_calibrator
-
-    anchors = _ANCHORS.get(str(getattr(encoder, "id", "")))
-    return linear_calibrator(*anchors) if anchors else IDENTITY
+    return data_calibrator(encoder, side_a, side_b, seed)
 
 
 def load_encoder(model: str | None) -> Any:
@@ -161,7 +152,12 @@ def run_scoring(a: dict[str, Any]) -> str:
     opts = MetricOptions(trg_lang=bleu_trg_lang(langs, a["tokenize"]), **a["metric_opts"])
     need_enc = "sim" in [m.lower() for m in a["metrics"]] or (sentence and src is not None)
     encoder = load_encoder(a["model"]) if need_enc else None
-    setup = ScoreSetup(opts, encoder, make_calibrator(encoder) if encoder is not None else None)
+    cal = None
+    if encoder is not None and (src is not None or refs):
+        cal = make_calibrator(
+            encoder, list(src if src is not None else refs[0]), list(hyps[0]), a["seed"]
+        )
+    setup = ScoreSetup(opts, encoder, cal)
     names = [str(p) for p in a["inputs"]]
     fmt, w, short = a["format"], a["width"], a["short"]
     if sentence:

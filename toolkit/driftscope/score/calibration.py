@@ -57,3 +57,43 @@ def cosines(hyp_vecs: np.ndarray, ref_vecs: np.ndarray) -> np.ndarray:
     a = hyp_vecs.astype(np.float64)
     b = ref_vecs.astype(np.float64)
     return np.einsum("ij,ij->i", a, b)
+
+
+# A data calibration needs enough segments for a stable random-pair null and enough mutual
+# nearest neighbours; below this, a per-encoder prior measured on random pairs is used.
+MIN_CALIBRATION_SEGMENTS = 30
+# Per-encoder priors (raw cosine of a random pair, of a typical translation), measured for the
+# offline e5-small on ru/vi/en news (shared/notes/offline-model.md; benchmarks/retrieval.py).
+PRIORS: dict[str, tuple[float, float]] = {"e5-small": (0.785, 0.905)}
+
+
+def data_calibrator(
+    encoder: Encoder,
+    side_a: list[str],
+    side_b: list[str],
+    seed: int = 0,
+) -> Calibrator:
+    """Calibrate cosines for this encoder and language pair from the data being scored.
+
+    The null is random (a, b) pairs and the translation level the mutual nearest neighbours
+    (``driftscope.embed.calibrate``); ``side_a`` is the source (or first reference) and
+    ``side_b`` the FIRST system, so every system is scored on the same linear scale and systems
+    stay comparable. Too few segments: the encoder's prior, or no calibration (``none``).
+    """
+    import numpy as np
+
+    from driftscope.embed.calibrate import calibrate
+
+    eid = str(getattr(encoder, "id", ""))
+    if min(len(side_a), len(side_b)) < MIN_CALIBRATION_SEGMENTS:
+        prior = PRIORS.get(eid)
+        return (
+            linear_calibrator(*prior, id=f"prior[{prior[0]:.3f},{prior[1]:.3f}]")
+            if prior
+            else IDENTITY
+        )
+    cal = calibrate(
+        encoder.encode(side_a), encoder.encode(side_b), np.random.default_rng(seed), n_samples=2000
+    )
+    lo, hi = cal.random_mean, cal.random_mean + cal.scale
+    return linear_calibrator(lo, hi, id=f"nn[{lo:.3f},{hi:.3f}]")
