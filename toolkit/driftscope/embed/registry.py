@@ -32,9 +32,11 @@ from driftscope.embed.encoders import (
 from driftscope.errors import EncoderUnavailableError
 
 DEFAULT_ENCODER = "e5-small"
-#: Prompt used when ``get_encoder(prompt=None)``. For e5 it was chosen by measurement
-#: (benchmarks/retrieval.py, NTREX dev, see the README of benchmarks/results).
-DEFAULT_PROMPTS: dict[str, str] = {"e5-small": "query: "}
+#: Prompt used when ``get_encoder(prompt=None)``. For e5-small it was chosen by measurement:
+#: within-document retrieval P@1 on NTREX dev (benchmarks/retrieval.py), no prompt vs "query: ":
+#: ru-en 0.9943 vs 0.9962, vi-en 0.9914 vs 0.9885, ru-vi 0.9665 vs 0.9617 (reverse directions
+#: 0.9866/0.9856, 0.9885/0.9761, 0.9684/0.9694); no prompt wins 4 of 6 directions and in total.
+DEFAULT_PROMPTS: dict[str, str] = {"e5-small": ""}
 E5_DIM = 384
 
 _INSTANCES: dict[tuple[str, str, bool, str], Encoder] = {}
