@@ -15,10 +15,12 @@ Names:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from driftscope.embed import build_e5
 from driftscope.embed.cache import EmbeddingCache
@@ -42,6 +44,12 @@ E5_DIM = 384
 _INSTANCES: dict[tuple[str, str, bool, str], Encoder] = {}
 
 
+@functools.lru_cache(maxsize=4)
+def _shared_model(folder: str) -> Any:
+    """One loaded model per folder, shared by encoders that differ only in prompt or cache."""
+    return _load_st(folder)
+
+
 def _e5(prompt: str, cache: EmbeddingCache | None) -> Encoder:
     folder = build_e5.ensure_model()
     return SentenceTransformerEncoder(
@@ -51,7 +59,7 @@ def _e5(prompt: str, cache: EmbeddingCache | None) -> Encoder:
         id="e5-small",
         revision=build_e5.REVISION,
         dim=E5_DIM,
-        loader=lambda: build_e5.load_folder(folder),
+        loader=lambda: _shared_model(str(folder)),
     )
 
 
@@ -134,7 +142,7 @@ def _sentence_transformer(name: str, prompt: str, cache: EmbeddingCache | None) 
         cache=cache,
         id=name,
         revision=commit,
-        loader=lambda: _load_st(str(folder)),
+        loader=lambda: _shared_model(str(folder)),
     )
 
 
