@@ -120,6 +120,7 @@ def ensure_model(home: Path | None = None) -> Path:
             verify_seconds=round(time.perf_counter() - t1, 2),
         )
         (tmp / MARKER_NAME).write_text(json.dumps(info, indent=2), encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes it 0700; the finished folder is an ordinary cache dir
         _install(tmp, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
