@@ -1,0 +1,92 @@
+"""Flags against the bundled corpus's gold problems (corpora/nato-lukashenko).
+
+Used by ``benchmarks/quality_bench.py`` and the integration tests. A gold problem
+(hop, version, segment, kind) is found when a flag of that hop and kind touches that segment on
+that side; ``lax`` accepts any kind. A flag is a true flag when it matches some gold problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from driftscope.model import Bead, Document, Flag
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpora" / "nato-lukashenko"
+CHAIN = ("ru", "vi", "en")
+
+
+def read_beads(path: Path) -> tuple[Bead, ...]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.fullmatch(r"\s*\[([\d,\s]*)\]\s*:\s*\[([\d,\s]*)\].*", line)
+        if not m:
+            continue
+        ids = [tuple(int(x) for x in g.replace(",", " ").split()) for g in m.groups()]
+        out.append(Bead(ids[0], ids[1]))
+    return tuple(out)
+
+
+def read_gold(path: Path | None = None) -> list[dict[str, str]]:
+    path = path or CORPUS / "gold" / "problems.tsv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def load_chain() -> tuple[list[Document], list[tuple[Bead, ...]]]:
+    from driftscope.ingest import read_document
+
+    docs = [read_document(CORPUS / "segments" / f"{lg}.txt", lg, presegmented=True, doc_id=lg)
+            for lg in CHAIN]
+    hops = zip(CHAIN, CHAIN[1:], strict=False)
+    beads = [read_beads(CORPUS / "gold" / f"{a}-{b}.beads") for a, b in hops]
+    return docs, beads
+
+
+def _hit(f: Flag, g: dict[str, str], lax: bool) -> bool:
+    if f.hop != g["hop"] or (not lax and f.kind != g["kind"]):
+        return False
+    seg = int(g["segment"])
+    side_src = g["version"] == g["hop"].split("-")[0]
+    return seg in (f.src if side_src else f.tgt)
+
+
+def score_flags(flags: list[Flag], gold: list[dict[str, str]]) -> dict[str, Any]:
+    """Recall over gold problems and precision over flags, strict (same kind) and lax."""
+    out: dict[str, Any] = {"n_flags": len(flags), "n_gold": len(gold)}
+    for lax in (False, True):
+        name = "lax" if lax else "strict"
+        found = [any(_hit(f, g, lax) for f in flags) for g in gold]
+        true = [any(_hit(f, g, lax) for g in gold) for f in flags]
+        out[f"recall_{name}"] = float(np.mean(found)) if gold else 0.0
+        out[f"precision_{name}"] = float(np.mean(true)) if flags else 0.0
+        out[f"missed_{name}"] = [f"{g['hop']} {g['version']}:{g['segment']} {g['kind']}"
+                                 for g, ok in zip(gold, found, strict=True) if not ok]
+    out["false_flags"] = [f"{f.hop} {f.kind}/{f.severity} src{list(f.src)} tgt{list(f.tgt)} "
+                          f"{f.note[:70]}" for f in flags
+                          if not any(_hit(f, g, True) for g in gold)]
+    return out
+
+
+def run_gold(encoder: Any, min_severity: str = "low", tokens: bool = True) -> dict[str, Any]:
+    """Flag the ru->vi->en chain with gold beads and score against gold problems."""
+    from driftscope.quality import flag_chain
+    from driftscope.quality.tokens import embed_tokens
+
+    docs, beads = load_chain()
+    vecs = [np.asarray(encoder.encode(list(d.texts)), dtype=np.float32) for d in docs]
+    toks = None
+    if tokens and hasattr(encoder, "model"):
+        toks = [embed_tokens(encoder.model, list(d.texts), encoder.prompt) for d in docs]
+    hop_flags = flag_chain(docs, beads, vecs=vecs, tokens=toks, min_severity=min_severity)
+    flags = [f for hf in hop_flags for f in hf]
+    res = score_flags(flags, read_gold())
+    res["per_hop"] = {hf[0].hop if hf else str(i): len(hf) for i, hf in enumerate(hop_flags)}
+    res["headline"] = [f"{f.hop} {f.kind}/{f.severity} tgt{list(f.tgt)} "
+                       + "; ".join(s.text for s in f.spans) for f in flags
+                       if f.kind == "suspicious_term" and (0 in f.tgt or 1 in f.tgt or 2 in f.tgt)]
+    return res

@@ -1,0 +1,1 @@
+"""Package data: small JSON files (fitted combiner weights). No code."""

@@ -1,0 +1,140 @@
+"""Combined pair features and the fitted linear combiners shipped in ``driftscope/data``.
+
+Every embedding feature is relative to random pairs of the same set (a document, or a data
+set in the benchmark): ``z = (x - mean_random) / std_random``. So the weights transfer across
+documents, and a different encoder only needs its own random pairs, never a new threshold.
+
+Features (:data:`FEATURES`), per source/target pair:
+``e5_z``, ``use_z`` (0 where USE-m3 does not cover a language), ``cov_t_z`` (mean best token
+cosine of target pieces to the source), ``cov_s_z`` (the same for source pieces),
+``win_s_z`` (the least covered window of 4 source pieces: a dropped clause), ``lr_neg``/``lr_pos``
+(log char ratio relative to the set's median, split by sign), ``wr`` (log word ratio, relative),
+``rep``/``rep1`` (bigram/word repetition of the target beyond the source's), ``num`` (numbers
+missing or extra), ``ent`` (entities missing or altered).
+
+The combiners are fitted by ``benchmarks/quality_fit.py``: ``qe`` (ridge on MLQE-PE ru-en
+*train*), ``hallucination`` and ``omission`` (logistic on the de-en hallucination *dev* half,
+cross-validated by source; see the JSON's ``note``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from driftscope.errors import ConfigError
+from driftscope.quality import text as tx
+
+FEATURES = ("e5_z", "use_z", "cov_t_z", "cov_s_z", "win_s_z", "lr_neg", "lr_pos", "wr", "rep",
+            "rep1", "num", "ent")
+
+
+def _rand_z(own: np.ndarray, rand: np.ndarray) -> np.ndarray:
+    sd = float(rand.std()) if len(rand) > 1 else 0.0
+    return (own - float(rand.mean())) / max(sd, 1e-6) if len(rand) else np.zeros_like(own)
+
+
+def _cos_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("nd,nd->n", a.astype(np.float64), b.astype(np.float64))
+
+
+def _tok_cov(s: np.ndarray, t: np.ndarray) -> tuple[float, float, float]:
+    if not len(s) or not len(t):
+        return 0.0, 0.0, 0.0
+    m = t.astype(np.float32) @ s.astype(np.float32).T
+    bs = m.max(axis=0)
+    k = min(4, len(bs))
+    win = float(np.convolve(bs, np.ones(k) / k, "valid").min())
+    return float(m.max(axis=1).mean()), float(bs.mean()), win
+
+
+def pair_features(
+    src: Sequence[str],
+    tgt: Sequence[str],
+    e5_src: np.ndarray,
+    e5_tgt: np.ndarray,
+    rng: np.random.Generator,
+    tok_src: Sequence[np.ndarray] | None = None,
+    tok_tgt: Sequence[np.ndarray] | None = None,
+    use_src: np.ndarray | None = None,
+    use_tgt: np.ndarray | None = None,
+) -> np.ndarray:
+    """(n, len(FEATURES)) float64 features of n aligned pairs.
+
+    Args:
+        src, tgt: n texts each. e5_src, e5_tgt: (n, d) float32 unit rows (sentence vectors).
+        rng: draws the random pairing (a derangement-like permutation) for the baselines.
+        tok_src, tok_tgt: n arrays (m_i, d) of unit token vectors each, or None (features 0).
+        use_src, use_tgt: (n, d2) USE-m3 unit rows, or None (``use_z`` = 0).
+    """
+    n = len(src)
+    if len(tgt) != n or len(e5_src) != n or len(e5_tgt) != n:
+        raise ConfigError("pair_features: all inputs need one row per pair")
+    X = np.zeros((n, len(FEATURES)))
+    if n == 0:
+        return X
+    perm = rng.permutation(n) if n > 1 else np.zeros(1, dtype=int)
+    if n > 1:
+        fix = perm == np.arange(n)
+        perm[fix] = (perm[fix] + 1) % n
+    X[:, 0] = _rand_z(_cos_rows(e5_src, e5_tgt), _cos_rows(e5_src, e5_tgt[perm]))
+    if use_src is not None and use_tgt is not None:
+        X[:, 1] = _rand_z(_cos_rows(use_src, use_tgt), _cos_rows(use_src, use_tgt[perm]))
+    if tok_src is not None and tok_tgt is not None:
+        own = np.array([_tok_cov(s, t) for s, t in zip(tok_src, tok_tgt, strict=True)])
+        rnd = np.array([_tok_cov(tok_src[i], tok_tgt[perm[i]]) for i in range(n)])
+        for k in range(3):
+            X[:, 2 + k] = _rand_z(own[:, k], rnd[:, k])
+    lr = np.array([tx.log_length_ratio(s, t) for s, t in zip(src, tgt, strict=True)])
+    lr -= np.median(lr)
+    X[:, 5], X[:, 6] = np.minimum(lr, 0), np.maximum(lr, 0)
+    wr = np.array([np.log((len(tx.words(t)) + 1) / (len(tx.words(s)) + 1))
+                   for s, t in zip(src, tgt, strict=True)])
+    X[:, 7] = wr - np.median(wr)
+    X[:, 8] = [tx.repetition(t) - tx.repetition(s) for s, t in zip(src, tgt, strict=True)]
+    X[:, 9] = [tx.repetition(t, 1) - tx.repetition(s, 1) for s, t in zip(src, tgt, strict=True)]
+    X[:, 10] = [sum(map(len, tx.number_mismatch(s, t))) for s, t in zip(src, tgt, strict=True)]
+    X[:, 11] = [sum(map(len, tx.entity_mismatch(s, t))) for s, t in zip(src, tgt, strict=True)]
+    return X
+
+
+@dataclass(frozen=True, slots=True)
+class Combiner:
+    """A standardised linear model over :data:`FEATURES` (``kind``: "ridge" or "logistic")."""
+
+    name: str
+    kind: str
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    note: str = ""
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        """(n, len(FEATURES)) -> (n,) float64 score (logistic: probability)."""
+        idx = [FEATURES.index(f) for f in self.features]
+        z = (X[:, idx] - np.asarray(self.mean)) / np.asarray(self.scale)
+        s = z @ np.asarray(self.coef, dtype=np.float64) + self.intercept
+        return 1.0 / (1.0 + np.exp(-s)) if self.kind == "logistic" else s
+
+
+@lru_cache(maxsize=4)
+def load_combiner(name: str, variant: str = "") -> Combiner:
+    """A combiner from ``driftscope/data/combiners.json`` (``variant`` e.g. "e5" = no USE)."""
+    key = f"{name}:{variant}" if variant else name
+    try:
+        raw = json.loads(resources.files("driftscope.data").joinpath("combiners.json")
+                         .read_text(encoding="utf-8"))
+    except (OSError, ModuleNotFoundError) as err:  # pragma: no cover - packaging error
+        raise ConfigError(f"driftscope/data/combiners.json: cannot read ({err})") from err
+    if key not in raw:
+        raise ConfigError(f"no combiner {key!r}; known: {sorted(raw)}")
+    d = raw[key]
+    return Combiner(key, d["kind"], tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]),
+                    tuple(d["coef"]), float(d["intercept"]), d.get("note", ""))

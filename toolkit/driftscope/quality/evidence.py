@@ -1,0 +1,187 @@
+"""Per-bead evidence for one aligned pair of versions. Stage layer.
+
+:func:`bead_evidence` takes the two documents, the beads (from ``driftscope.align`` or any other
+aligner) and either per-bead cosines or per-segment vectors, and returns one
+:class:`BeadEvidence` per bead: calibrated similarity, document-relative length ratio, numbers,
+entities, languages, repetition, script mixing and broken sentence ends. Flag rules
+(:mod:`driftscope.quality.flags`) read only this evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from driftscope.errors import ConfigError
+from driftscope.ingest.langid import detect_language
+from driftscope.model import Bead, Document
+from driftscope.quality import text as tx
+from driftscope.quality.calibrate import Baseline, fit_baseline, random_pair_cosines
+
+
+@dataclass(frozen=True, slots=True)
+class BeadEvidence:
+    """Everything the flag rules know about one bead (spans index into the bead texts)."""
+
+    index: int  # bead index
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    src_text: str  # source segments joined with one space
+    tgt_text: str
+    cosine: float  # raw encoder cosine; nan for 1-0 / 0-1 beads
+    similarity: float  # calibrated: 0 random pair, 1 typical true pair of this document
+    zscore: float  # standard deviations above the random-pair mean
+    length_ratio: float  # log char ratio minus the document's median log ratio
+    numbers_missing: tuple[tx.Mention, ...] = ()  # in src_text
+    numbers_extra: tuple[tx.Mention, ...] = ()  # in tgt_text
+    entities_missing: tuple[tx.Mention, ...] = ()  # in src_text, nothing similar in tgt_text
+    entities_altered: tuple[tx.Mention, ...] = ()  # in src_text, a near miss in tgt_text
+    tgt_lang: str = ""
+    tgt_lang_prob: float = 0.0
+    src_lang: str = ""
+    repetition: float = 0.0  # tgt bigram repetition minus src bigram repetition
+    repeat: tx.Mention | None = None  # the repeated phrase in tgt_text, if any
+    script_mix: float = 0.0  # share of tgt letters outside the tgt document's main script
+    broken_src: bool = False
+    broken_tgt: bool = False
+    duplicate_of: int = -1  # an earlier bead with the same target text (different source)
+    inner_breaks: tuple[tx.Mention, ...] = ()  # "word. lowercase" in tgt_text, not in src_text
+    tgt_off_script: bool = False  # tgt_text mostly in another script than its document
+    foreign: tuple[tx.Mention, ...] = ()  # runs of source-script words left in tgt_text
+
+
+def _join(doc: Document, idx: Sequence[int]) -> str:
+    return " ".join(doc.segments[i].text for i in idx)
+
+
+def bead_vectors(vecs: np.ndarray, beads: Sequence[Bead], side: str) -> np.ndarray:
+    """(n_beads, d) float32: mean of each bead's segment vectors, renormalised (zeros if empty).
+
+    Args:
+        vecs: (n_segments, d) float32 unit rows of one document.
+        side: "src" or "tgt".
+    """
+    out = np.zeros((len(beads), vecs.shape[1]), dtype=np.float32)
+    for k, b in enumerate(beads):
+        idx = list(getattr(b, side))
+        if idx:
+            v = vecs[idx].astype(np.float64).sum(axis=0)
+            out[k] = v / max(np.linalg.norm(v), 1e-9)
+    return out
+
+
+def _in_lang(run: str, lang: str, src_text: str) -> bool:
+    """Whether a run of words left in the target is in the source language (not a foreign
+    quotation such as French inside an English source)."""
+    got, _ = detect_language(run)
+    if got:
+        return got == lang
+    low = src_text.lower()
+    return len(run.split()) >= 3 and all(w in low for w in tx.words(run))
+
+
+def _next_text(doc: Document, idx: Sequence[int]) -> str | None:
+    nxt = idx[-1] + 1 if idx else len(doc.segments)
+    return doc.segments[nxt].text if nxt < len(doc.segments) else None
+
+
+def _lang_of(doc: Document, idx: Sequence[int]) -> tuple[str, float]:
+    best = ("", 0.0)
+    for i in idx:
+        s = doc.segments[i]
+        if s.lang and s.lang_prob >= best[1]:
+            best = (s.lang, s.lang_prob)
+    return best
+
+
+def bead_evidence(
+    src: Document,
+    tgt: Document,
+    beads: Sequence[Bead],
+    *,
+    cosines: Sequence[float] | None = None,
+    src_vecs: np.ndarray | None = None,
+    tgt_vecs: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    prior: Baseline | None = None,
+) -> tuple[tuple[BeadEvidence, ...], Baseline | None]:
+    """Evidence for every bead, and the similarity baseline used.
+
+    Give either ``cosines`` (one per bead, nan for empty sides; calibrated with ``prior`` for
+    the random-pair side) or ``src_vecs``/``tgt_vecs`` ((n_segments, d) float32 unit rows of the
+    two documents; bead vectors are the renormalised mean of their segments' vectors, and the
+    random-pair baseline is sampled from these documents with ``rng``). With neither, the
+    similarity fields are nan and only text evidence is computed.
+    """
+    rng = rng if rng is not None else np.random.default_rng(0)
+    nb = len(beads)
+    cos = np.full(nb, np.nan)
+    baseline: Baseline | None = None
+    if src_vecs is not None and tgt_vecs is not None:
+        if len(src_vecs) != len(src.segments) or len(tgt_vecs) != len(tgt.segments):
+            raise ConfigError("vectors must have one row per segment of each document")
+        bs, bt = bead_vectors(src_vecs, beads, "src"), bead_vectors(tgt_vecs, beads, "tgt")
+        full = np.array([bool(b.src) and bool(b.tgt) for b in beads])
+        cos[full] = np.einsum("nd,nd->n", bs[full].astype(np.float64), bt[full])
+        rand = random_pair_cosines(src_vecs, tgt_vecs, rng)
+        baseline = fit_baseline(cos[full], rand, prior)
+    elif cosines is not None:
+        if len(cosines) != nb:
+            raise ConfigError(f"{len(cosines)} cosines for {nb} beads")
+        cos = np.asarray(cosines, dtype=np.float64)
+        if prior is not None:
+            baseline = fit_baseline(cos[np.isfinite(cos)], np.zeros(0), prior)
+    sim = baseline.calibrate(cos) if baseline else np.full(nb, np.nan)
+    z = baseline.zscore(cos) if baseline else np.full(nb, np.nan)
+
+    src_txt = [_join(src, b.src) for b in beads]
+    tgt_txt = [_join(tgt, b.tgt) for b in beads]
+    raw_lr = np.array([tx.log_length_ratio(s, t) if s and t else np.nan
+                       for s, t in zip(src_txt, tgt_txt, strict=True)])
+    ok = np.isfinite(raw_lr)
+    med_lr = float(np.median(raw_lr[ok])) if ok.sum() >= 5 else 0.0
+    tgt_script = tx.main_script(" ".join(tgt.texts[:200]))
+    src_script = tx.main_script(" ".join(src.texts[:200]))
+    seen: dict[str, int] = {}
+    out = []
+    for k, b in enumerate(beads):
+        s, t = src_txt[k], tgt_txt[k]
+        miss, extra = tx.number_mismatch(s, t) if s and t else ([], [])
+        altered, ents = tx.entity_mismatch(s, t) if s and t else ([], [])
+        tl, tp = _lang_of(tgt, b.tgt)
+        sl, _ = _lang_of(src, b.src)
+        rep = tx.repetition(t) - tx.repetition(s) if t else 0.0
+        # letters of words that also occur in the source (names, acronyms) are not mixing
+        src_words = set(tx.words(s))
+        t_clean = " ".join(w for w in tx.words(t) if w not in src_words)
+        mix = tx.script_mixing(t_clean, tgt_script) if t_clean else 0.0
+        nxt_s = _next_text(src, b.src)
+        nxt_t = _next_text(tgt, b.tgt)
+        dup = -1
+        key = " ".join(t.lower().split())
+        if t and len(key) >= 10:
+            dup = seen.get(key, -1)
+            same_src = " ".join(src_txt[dup].lower().split()) == " ".join(s.lower().split())
+            if dup >= 0 and s and same_src:
+                dup = -1  # the source repeats too: a faithful repetition
+            seen.setdefault(key, k)
+        out.append(BeadEvidence(
+            index=k, src=tuple(b.src), tgt=tuple(b.tgt), src_text=s, tgt_text=t,
+            cosine=float(cos[k]), similarity=float(sim[k]), zscore=float(z[k]),
+            length_ratio=float(raw_lr[k] - med_lr) if ok[k] else math.nan,
+            numbers_missing=tuple(miss), numbers_extra=tuple(extra), entities_missing=tuple(ents),
+            entities_altered=tuple(altered),
+            tgt_lang=tl, tgt_lang_prob=tp, src_lang=sl, repetition=float(rep),
+            repeat=tx.longest_repeat(t) if rep > 0 else None, script_mix=float(mix),
+            broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
+            broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
+            duplicate_of=dup,
+            inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s)):]) if s else (),
+            tgt_off_script=bool(t) and tx.main_script(t) not in ("", tgt_script),
+            foreign=tuple(f for f in tx.foreign_runs(t, tgt_script)
+                          if s and f.key == src_script and _in_lang(f.text, src.lang, s)),
+        ))
+    return tuple(out), baseline

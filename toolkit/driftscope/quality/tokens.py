@@ -1,0 +1,155 @@
+"""Token-level support, SimAlign style: which target words have a counterpart in the source.
+
+A sentence-transformers model built on a BERT-like encoder (the offline multilingual-e5-small
+folder) yields contextual token vectors. For each target *word* (sub-word pieces merged by
+character offsets) the support is the mean over its pieces of the best cosine to any source
+piece. Cosine levels differ per model and per language pair, so a word's support is judged
+against (a) the same word's best cosine to *random* source sentences of the document, and
+(b) the other words of the document: ``calibrated = (support - random) / (typical - random)``,
+where ``typical`` is the median gap over all words of the document. 1 is a normally supported
+word, 0 a word no better supported by its source than by an unrelated sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class TokenVectors:
+    """Contextual vectors of one text.
+
+    Attributes:
+        text: the text as embedded (no prompt).
+        spans: half-open character spans of the pieces in ``text``, one per row of ``vecs``.
+        vecs: (m, d) float32 unit rows, special and prompt tokens removed.
+    """
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    vecs: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class WordSupport:
+    """Support of one target word by its source sentence."""
+
+    start: int
+    end: int
+    text: str
+    support: float  # mean best cosine of its pieces to the source pieces
+    random: float  # the same against random source sentences (mean)
+    calibrated: float  # (support - random) / document-typical gap; ~1 normal, <= 0 unsupported
+
+
+def embed_tokens(model: Any, texts: Sequence[str], prompt: str = "",
+                 batch_size: int = 16) -> list[TokenVectors]:
+    """Contextual token vectors from a loaded ``SentenceTransformer`` (BertModel-based).
+
+    Args:
+        model: a ``sentence_transformers.SentenceTransformer`` whose first module is a
+            Transformer with a fast tokenizer (offset mapping).
+        texts: n texts; ``prompt`` is prepended for the model and its pieces dropped again.
+    Returns:
+        n :class:`TokenVectors`, pieces without special tokens, vectors unit-normalised.
+    """
+    tok = model.tokenizer
+    out: list[TokenVectors] = []
+    full = [prompt + t for t in texts]
+    embs = model.encode(full, output_value="token_embeddings", batch_size=batch_size,
+                        convert_to_numpy=False, show_progress_bar=False)
+    enc = tok(full, return_offsets_mapping=True, add_special_tokens=True, truncation=True,
+              max_length=getattr(model, "max_seq_length", 512) or 512)
+    for text, emb, offs in zip(texts, embs, enc["offset_mapping"], strict=True):
+        v = emb.detach().cpu().numpy() if hasattr(emb, "detach") else np.asarray(emb)
+        v = v[: len(offs)]
+        keep, spans = [], []
+        for k, (a, b) in enumerate(offs):
+            a, b = int(a) - len(prompt), int(b) - len(prompt)
+            if b <= a or a < 0:  # special tokens have (0, 0); prompt pieces fall before 0
+                continue
+            while a < b and text[a].isspace():  # Metaspace offsets may include the space
+                a += 1
+            if a < b:
+                keep.append(k)
+                spans.append((a, b))
+        vecs = v[keep].astype(np.float32)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-9)
+        out.append(TokenVectors(text, tuple(spans), vecs))
+    return out
+
+
+def _words(tv: TokenVectors) -> list[tuple[int, int, list[int]]]:
+    """Merge pieces into words: a new word starts after whitespace or at punctuation."""
+    words: list[tuple[int, int, list[int]]] = []
+    for k, (a, b) in enumerate(tv.spans):
+        glued = words and words[-1][1] == a and tv.text[a].isalnum()
+        if glued and tv.text[words[-1][1] - 1].isalnum():
+            s, _, ks = words[-1]
+            words[-1] = (s, b, ks + [k])
+        else:
+            words.append((a, b, [k]))
+    return words
+
+
+def best_cosines(src: np.ndarray, tgt: np.ndarray) -> np.ndarray:
+    """(m_tgt,) best cosine of each target piece to any source piece (0 if no source)."""
+    if not len(src) or not len(tgt):
+        return np.zeros(len(tgt))
+    return (tgt.astype(np.float64) @ src.astype(np.float64).T).max(axis=1)
+
+
+def coverage(src: TokenVectors, tgt: TokenVectors) -> tuple[float, float]:
+    """(mean best cosine of target pieces to the source, of source pieces to the target)."""
+    if not len(src.vecs) or not len(tgt.vecs):
+        return 0.0, 0.0
+    sim = tgt.vecs.astype(np.float64) @ src.vecs.astype(np.float64).T
+    return float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
+
+
+def word_support(
+    pairs: Sequence[tuple[TokenVectors, TokenVectors]],
+    rng: np.random.Generator,
+    n_random: int = 4,
+) -> list[list[WordSupport]]:
+    """Per target word, support by its own source against random sources of the same document.
+
+    Args:
+        pairs: (source, target) token vectors of the aligned segments of one document.
+        rng: draws the random source sentences (explicit, for reproducibility).
+        n_random: random sources per pair (fewer when the document is shorter).
+    Returns:
+        One list of :class:`WordSupport` per pair, words in target order. Punctuation-only
+        words are skipped.
+    """
+    n = len(pairs)
+    raw: list[list[tuple[int, int, float, float]]] = []
+    for i, (s, t) in enumerate(pairs):
+        own = best_cosines(s.vecs, t.vecs)
+        others = [j for j in range(n) if j != i]
+        pick = rng.permutation(others)[:n_random] if others else []
+        if len(pick):
+            rnd = np.mean([best_cosines(pairs[j][0].vecs, t.vecs) for j in pick], axis=0)
+        else:
+            rnd = np.full(len(own), np.nan)
+        row = []
+        for a, b, ks in _words(t):
+            if not any(ch.isalnum() for ch in t.text[a:b]):
+                continue
+            row.append((a, b, float(own[ks].mean()), float(np.mean(rnd[ks]))))
+        raw.append(row)
+    gaps = [sup - rnd for row in raw for _, _, sup, rnd in row if rnd == rnd]
+    typical = float(np.median(gaps)) if gaps else 1.0
+    typical = max(typical, 1e-3)
+    out = []
+    for (_, t), row in zip(pairs, raw, strict=True):
+        out.append([
+            WordSupport(a, b, t.text[a:b], sup, rnd,
+                        (sup - rnd) / typical if rnd == rnd else float("nan"))
+            for a, b, sup, rnd in row
+        ])
+    return out
