@@ -20,6 +20,7 @@ import numpy as np
 from driftscope._version import __version__
 from driftscope.align import AlignConfig, Alignment, align
 from driftscope.embed import Encoder, get_encoder
+from driftscope.embed.calibrate import knn_mean
 from driftscope.errors import ConfigError, InputError
 from driftscope.ingest import load_manifest, read_document, read_versions
 from driftscope.model import (
@@ -89,20 +90,17 @@ def _margins(src_vecs: np.ndarray, tgt_vecs: np.ndarray, beads: Sequence[Bead],
     """Bead cosine minus the mean cosine of its segments' k nearest neighbours (both ways).
 
     Ratio-margin scoring (Artetxe & Schwenk 2019, Bertalign): high when the pair stands out
-    from the alternatives, near 0 for a hub or an ambiguous match. Segment vectors are averaged
-    over the bead's segments; O(n * m) in blocks of the two documents.
+    from the alternatives, near 0 for a hub or an ambiguous match. Neighbour means are averaged
+    over the bead's segments; computed blockwise (memory bounded for book-length inputs).
     """
-    kk_s = min(k, len(tgt_vecs))
-    kk_t = min(k, len(src_vecs))
-    sims = src_vecs.astype(np.float32) @ tgt_vecs.astype(np.float32).T  # (n, m)
-    nn_s = -np.sort(-sims, axis=1)[:, :kk_s].mean(axis=1)  # (n,)
-    nn_t = -np.sort(-sims, axis=0)[:kk_t, :].mean(axis=0)  # (m,)
+    nn_s = knn_mean(src_vecs, tgt_vecs, k)  # (n,) float32
+    nn_t = knn_mean(tgt_vecs, src_vecs, k)  # (m,) float32
     out = []
     for b, c in zip(beads, cosines, strict=True):
         if not (b.src and b.tgt) or not math.isfinite(c):
             out.append(float("nan"))
             continue
-        ref = (nn_s[list(b.src)].mean() + nn_t[list(b.tgt)].mean()) / 2
+        ref = (float(nn_s[list(b.src)].mean()) + float(nn_t[list(b.tgt)].mean())) / 2
         out.append(float(c - ref))
     return out
 
