@@ -1,0 +1,92 @@
+"""Alignment configuration: one frozen dataclass, validated. Imports ``errors`` only."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from driftscope.errors import ConfigError
+
+EMBED_MODES = ("band", "none", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    """Every knob of the aligner; all costs are on a calibrated scale (see ``align.costs``).
+
+    Attributes:
+        max_bead: largest bead, counted as source plus target segments (5 allows 1-4, 2-3,
+            3-2, 4-1 and everything smaller). 1-0 and 0-1 beads are always allowed.
+        max_side: most segments on one side of a bead (default ``max_bead - 1``).
+        skip: cost of leaving one segment unaligned (a 1-0 or 0-1 bead), in units where a
+            typical translation pair scores 1 and a random pair 0. Lower: more insertions and
+            deletions; higher: unmatched sentences get glued to their neighbours instead.
+        merge_penalty: cost added per segment beyond 1-1 in a bead (same units). Higher makes
+            the aligner prefer 1-1 beads over merges.
+        length_weight: weight of the length mismatch (|log char ratio| after the document's
+            own ratio) in each bead's cost.
+        band: half-width, in segments, of the search band around the first-pass path (and of
+            each coarse-to-fine refinement). Wider is slower but recovers from worse first passes.
+        max_dense: documents with at most this many segments per side get an exact first pass
+            over the full matrix; longer ones are solved coarse-to-fine.
+        embed: which concatenations of neighbouring segments are embedded: ``band`` only those
+            the second pass can use near the first-pass path (default), ``none`` none (window
+            vectors are averaged from sentence vectors), ``all`` every window (as Bertalign).
+        delta: with ``embed="band"``, a concatenation is embedded when the best alignment
+            through a bead that uses it costs at most ``delta`` more than the first-pass
+            optimum (same units as ``skip``). Higher: more embedding, safer second pass.
+        use_paragraphs: when both sides have the same number of paragraphs, never let a bead
+            cross a paragraph break.
+        n_samples: random pairs sampled to calibrate costs.
+        seed: seed of the sampling RNG (recorded in the signature).
+    """
+
+    max_bead: int = 5
+    max_side: int = 0  # 0: max_bead - 1
+    skip: float = 0.2
+    merge_penalty: float = 0.0
+    length_weight: float = 1.0
+    band: int = 8
+    max_dense: int = 1500
+    embed: str = "band"
+    delta: float = 0.3
+    use_paragraphs: bool = True
+    n_samples: int = 256
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.max_bead <= 12:
+            raise ConfigError(f"max_bead must be between 2 and 12, got {self.max_bead}")
+        if self.max_side < 0 or self.max_side > self.max_bead - 1:
+            raise ConfigError(
+                f"max_side must be between 1 and max_bead - 1 = {self.max_bead - 1}"
+                f" (0 for that default), got {self.max_side}"
+            )
+        for name in ("skip", "merge_penalty", "length_weight"):
+            v = getattr(self, name)
+            if not (v == v and 0.0 <= v <= 10.0):
+                raise ConfigError(f"{name} must be between 0 and 10, got {v}")
+        if self.band < 1:
+            raise ConfigError(f"band must be at least 1 segment, got {self.band}")
+        if self.max_dense < 16:
+            raise ConfigError(f"max_dense must be at least 16, got {self.max_dense}")
+        if self.embed not in EMBED_MODES:
+            raise ConfigError(f"embed must be one of {', '.join(EMBED_MODES)}, got {self.embed!r}")
+        if not 0.0 <= self.delta <= 100.0:
+            raise ConfigError(f"delta must be between 0 and 100, got {self.delta}")
+        if self.n_samples < 8:
+            raise ConfigError(f"n_samples must be at least 8, got {self.n_samples}")
+
+    @property
+    def side(self) -> int:
+        """Effective largest side of a bead."""
+        return self.max_side or self.max_bead - 1
+
+    def replace(self, **changes: Any) -> AlignConfig:
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def as_signature(self) -> dict[str, Any]:
+        """JSON-native parameters for :class:`driftscope.model.Signature`."""
+        return dataclasses.asdict(self)

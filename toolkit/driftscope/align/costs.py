@@ -1,0 +1,259 @@
+"""Bead costs: window vectors, hubness norms, calibration, banded cost arrays. numpy only.
+
+Cosines of one encoder are not comparable with another's (e5 puts true pairs at 0.88-0.93 and
+random pairs at 0.78), so no threshold here is an absolute cosine:
+
+* Vecalign's normalised cost ``c = 2 (1 - cos(x, y)) / (norm_x + norm_y)`` where ``norm_x`` is
+  ``1 - mean cos(x, random segments of the other side)``; a random pair costs about 1.
+* :class:`Calibration` then measures, on each document pair, the median cost of random pairs
+  (``c_rand``) and of best matches (``c_true``) and maps costs to ``u = (c - c_true) /
+  (c_rand - c_true)``: 0 is a typical translation, 1 is a random pair, whatever the model.
+  Skip and merge penalties are expressed on that scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from driftscope.align.dp import Band, BeadType
+
+_CHUNK = 512
+
+
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    """Unit-norm rows, float32 (zero rows stay zero)."""
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.where(n > 0, n, 1.0)).astype(np.float32)
+
+
+def approx_windows(vecs: np.ndarray, weights: np.ndarray, max_size: int) -> np.ndarray:
+    """Window vectors from segment vectors, without encoding any concatenation.
+
+    The window of size ``k`` ending before segment ``e`` is the normalised weighted sum of the
+    vectors of segments ``e-k .. e-1`` (weights: e.g. character lengths, since mean-pooled
+    encoders average over tokens).
+
+    Args:
+        vecs: (n, d) float32 unit-norm segment vectors.
+        weights: (n,) non-negative float weights.
+        max_size: largest window size K.
+    Returns:
+        (K, n + 1, d) float32; ``[k-1, e]`` is the window of size k ending at node e; rows
+        with ``e < k`` are zero (invalid).
+    """
+    n, d = vecs.shape
+    out = np.zeros((max_size, n + 1, d), np.float32)
+    csum = np.zeros((n + 1, d), np.float64)
+    np.cumsum(vecs.astype(np.float64) * weights[:, None], axis=0, out=csum[1:])
+    for k in range(1, max_size + 1):
+        if k <= n:
+            out[k - 1, k:] = normalize_rows(csum[k:] - csum[:-k])
+    return out
+
+
+def hub_norms(
+    windows: np.ndarray, other: np.ndarray, rng: np.random.Generator, n_samples: int
+) -> np.ndarray:
+    """``1 - mean cosine`` of each window to a random sample of the other side's segments.
+
+    Args:
+        windows: (K, n + 1, d) float32 window vectors.
+        other: (m, d) float32 unit-norm segment vectors of the other side.
+    Returns:
+        (K, n + 1) float32, clipped to at least 1e-3.
+    """
+    take = rng.choice(len(other), size=min(n_samples, len(other)), replace=False)
+    sample = other[np.sort(take)].astype(np.float32)
+    mean = (windows @ sample.T).mean(axis=-1, dtype=np.float64)
+    return np.maximum(1.0 - mean, 1e-3).astype(np.float32)
+
+
+def pair_cost(cos: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> np.ndarray:
+    """Vecalign's normalised cost ``2 (1 - cos) / (norm_x + norm_y)`` (broadcasting)."""
+    return 2.0 * (1.0 - cos) / (norm_x + norm_y)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Median cost of random pairs and of best matches on one document pair."""
+
+    c_rand: float
+    c_true: float
+
+    def scale(self, cost: np.ndarray) -> np.ndarray:
+        """Map costs to ``u``: 0 for a typical translation, 1 for a random pair."""
+        return (cost - self.c_true) / max(self.c_rand - self.c_true, 1e-6)
+
+
+def calibrate(
+    src: np.ndarray,
+    tgt: np.ndarray,
+    src_norm: np.ndarray,
+    tgt_norm: np.ndarray,
+    rng: np.random.Generator,
+    n_samples: int,
+) -> Calibration:
+    """Measure ``c_rand`` (random pairs) and ``c_true`` (each sampled source's best target).
+
+    Args:
+        src, tgt: (n, d), (m, d) float32 unit-norm segment vectors.
+        src_norm, tgt_norm: (n,), (m,) hubness norms of those vectors.
+    """
+    n, m = len(src), len(tgt)
+    k = min(n_samples, n * m)
+    a = rng.integers(0, n, size=k)
+    b = rng.integers(0, m, size=k)
+    cos = np.einsum("kd,kd->k", src[a], tgt[b], dtype=np.float64)
+    c_rand = float(np.median(pair_cost(cos, src_norm[a], tgt_norm[b])))
+    rows = np.sort(rng.choice(n, size=min(n_samples, n), replace=False))
+    best = np.empty(len(rows), np.float64)
+    for s in range(0, len(rows), _CHUNK):
+        r = rows[s : s + _CHUNK]
+        c = pair_cost(src[r] @ tgt.T, src_norm[r, None], tgt_norm[None, :])
+        best[s : s + _CHUNK] = c.min(axis=1)
+    c_true = float(np.median(best))
+    if not c_true < c_rand:  # degenerate input (e.g. identical vectors): keep a usable scale
+        c_true = c_rand - 1e-3
+    return Calibration(c_rand, c_true)
+
+
+@dataclass(frozen=True, slots=True)
+class CostParams:
+    """How a calibrated pair cost becomes a bead cost (all on the ``u`` scale)."""
+
+    merge_penalty: float  # added per segment beyond 1-1
+    length_weight: float  # weight of the |log length ratio| deviation
+
+
+@dataclass(frozen=True, slots=True)
+class Sides:
+    """Window vectors, hubness norms, calibration and cumulative lengths of a document pair.
+
+    ``src_win`` (K, n + 1, d) float32 (``[k-1, e]`` = window of size k ending at node e),
+    ``src_norm`` (K, n + 1) float32, ``src_len`` (n + 1,) float64 cumulative weights; the same
+    for the target side.
+    """
+
+    src_win: np.ndarray
+    tgt_win: np.ndarray
+    src_norm: np.ndarray
+    tgt_norm: np.ndarray
+    calib: Calibration
+    src_len: np.ndarray
+    tgt_len: np.ndarray
+    src_ok: np.ndarray  # (K, n + 1) bool: window cells that may be used
+    tgt_ok: np.ndarray
+
+    @property
+    def n_src(self) -> int:
+        return self.src_win.shape[1] - 1
+
+    @property
+    def n_tgt(self) -> int:
+        return self.tgt_win.shape[1] - 1
+
+    def slice(self, a0: int, a1: int, b0: int, b1: int) -> Sides:
+        """The sub-problem of source nodes a0..a1 and target nodes b0..b1 (local indices).
+
+        A window of size k ending at local node e is valid only if ``e >= k``, so no window
+        of the slice reaches outside it.
+        """
+        return replace(
+            self,
+            src_win=self.src_win[:, a0 : a1 + 1],
+            tgt_win=self.tgt_win[:, b0 : b1 + 1],
+            src_norm=self.src_norm[:, a0 : a1 + 1],
+            tgt_norm=self.tgt_norm[:, b0 : b1 + 1],
+            src_len=self.src_len[a0 : a1 + 1],
+            tgt_len=self.tgt_len[b0 : b1 + 1],
+            src_ok=self.src_ok[:, a0 : a1 + 1],
+            tgt_ok=self.tgt_ok[:, b0 : b1 + 1],
+        )
+
+    def with_real_windows(
+        self,
+        real_src: np.ndarray,
+        mask_src: np.ndarray,
+        real_tgt: np.ndarray,
+        mask_tgt: np.ndarray,
+        src: np.ndarray,
+        tgt: np.ndarray,
+        rng: np.random.Generator,
+        n_samples: int,
+    ) -> Sides:
+        """Use embedded windows where ``mask_*`` is True; other windows beyond size 1 are
+        disabled (their beads were pruned, and approximations must not compete with
+        embeddings)."""
+        src_win = np.where(mask_src[..., None], real_src, self.src_win)
+        tgt_win = np.where(mask_tgt[..., None], real_tgt, self.tgt_win)
+        src_ok, tgt_ok = mask_src.copy(), mask_tgt.copy()
+        src_ok[0], tgt_ok[0] = self.src_ok[0], self.tgt_ok[0]
+        return replace(
+            self,
+            src_win=src_win,
+            tgt_win=tgt_win,
+            src_ok=src_ok & self.src_ok,
+            tgt_ok=tgt_ok & self.tgt_ok,
+            src_norm=hub_norms(src_win, tgt, rng, n_samples),
+            tgt_norm=hub_norms(tgt_win, src, rng, n_samples),
+        )
+
+
+def band_costs(
+    sides: Sides, band: Band, types: Sequence[BeadType], params: CostParams
+) -> list[np.ndarray]:
+    """Bead costs for every node of ``band`` and every many-to-many type.
+
+    A bead costs ``u - 1 + merge_penalty * (n + m - 2)`` plus ``length_weight`` times
+    ``|log(tgt chars / src chars) - log(document ratio)|``, where ``u`` is the calibrated
+    cost of its two concatenated spans (0 typical translation, 1 random pair): so every
+    matched bead earns about its similarity, and two good 1-1 beads beat one 2-2 bead.
+
+    Returns:
+        One (n + 1, band.width) float32 array per type (an empty (0, 0) array for 1-0/0-1);
+        entries outside the band, for impossible beads or disabled windows are inf.
+    """
+    src_win, tgt_win, src_norm, tgt_norm = (
+        sides.src_win,
+        sides.tgt_win,
+        sides.src_norm,
+        sides.tgt_norm,
+    )
+    calib, src_len, tgt_len = sides.calib, sides.src_len, sides.tgt_len
+    n_src = band.n_src
+    width = band.width
+    m_tgt = tgt_win.shape[1] - 1
+    lo = band.lo
+    cols = lo[:, None] + np.arange(width)[None, :]  # (n+1, W)
+    inside = cols <= band.hi[:, None]
+    log_ratio = float(np.log((tgt_len[-1] + 1.0) / (src_len[-1] + 1.0)))
+    out: list[np.ndarray] = []
+    for n, m in types:
+        if n == 0 or m == 0:
+            out.append(np.zeros((0, 0), np.float32))
+            continue
+        arr = np.full((n_src + 1, width), np.inf, np.float32)
+        for s in range(n, n_src + 1, _CHUNK):
+            rows = np.arange(s, min(s + _CHUNK, n_src + 1))
+            c = np.clip(cols[rows], 0, m_tgt)
+            ok = inside[rows] & (cols[rows] >= m) & sides.src_ok[n - 1, rows, None]
+            ok &= sides.tgt_ok[m - 1, c]
+            c_lo, c_hi = int(c.min()), int(c.max()) + 1
+            if (c_hi - c_lo) <= 2 * width:  # a dense block is cheaper than a gather
+                block = src_win[n - 1, rows] @ tgt_win[m - 1, c_lo:c_hi].T
+                cos = np.take_along_axis(block, c - c_lo, axis=1)
+            else:
+                cos = np.einsum("rd,rwd->rw", src_win[n - 1, rows], tgt_win[m - 1, c])
+            raw = pair_cost(cos, src_norm[n - 1, rows, None], tgt_norm[m - 1, c])
+            cost = calib.scale(raw) - 1.0 + params.merge_penalty * (n + m - 2)
+            if params.length_weight > 0:
+                ls = src_len[rows] - src_len[rows - n]
+                lt = tgt_len[c] - tgt_len[np.maximum(c - m, 0)]
+                dev = np.abs(np.log((lt + 1.0) / (ls[:, None] + 1.0)) - log_ratio)
+                cost = cost + params.length_weight * dev
+            arr[rows] = np.where(ok, cost, np.inf)
+        out.append(arr)
+    return out

@@ -1,0 +1,235 @@
+"""Two-pass sentence alignment: cheap first pass, embedded second pass. Imports numpy, ``align``,
+``embed.windows``, ``model``, ``errors``.
+
+1. Every segment is embedded once. Window vectors (concatenations of up to ``side`` segments)
+   are first *approximated* by length-weighted sums of segment vectors, so the first pass
+   embeds nothing else. It is an exact DP over the whole matrix for documents up to
+   ``max_dense`` segments, else coarse-to-fine (Vecalign): vectors are averaged pairwise until
+   small, a 1-1/skip DP runs at the coarsest level, and each finer level searches a band of
+   ``+-band`` around the upsampled path; time and memory grow linearly with length.
+2. Around the first-pass path, every bead that is not a confident 1-1 marks a region whose
+   concatenations are really embedded (``embed="band"``); a banded DP with those vectors gives
+   the final beads. ``embed="all"`` embeds every window (as Bertalign does), ``"none"`` none.
+
+Paragraph breaks: when both sides have the same number of paragraphs no bead crosses a break
+(each paragraph pair is solved separately, with one shared calibration).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from driftscope.align import costs as C
+from driftscope.align.config import AlignConfig
+from driftscope.align.dp import Band, band_dp, band_from_path, bead_types
+from driftscope.align.prune import windows_to_embed
+from driftscope.align.result import Alignment, Sides, bead_similarities
+from driftscope.embed.windows import TextEncoder, encode_windows, valid_mask
+from driftscope.errors import AlignmentError
+from driftscope.model import Bead
+
+log = logging.getLogger(__name__)
+
+
+def _nodes(beads: Sequence[Bead]) -> np.ndarray:
+    """(len + 1, 2) int64 DP nodes visited by ``beads``, starting at (0, 0)."""
+    steps = np.array([[len(b.src), len(b.tgt)] for b in beads], np.int64).reshape(-1, 2)
+    return np.vstack([np.zeros((1, 2), np.int64), np.cumsum(steps, axis=0)])
+
+
+def _downsample(x: np.ndarray) -> np.ndarray:
+    """Average consecutive pairs of rows, renormalise: (n, d) -> (ceil(n / 2), d)."""
+    if len(x) % 2:
+        x = np.vstack([x, x[-1:]])
+    return C.normalize_rows(x[0::2].astype(np.float64) + x[1::2])
+
+
+def _solve(sides: Sides, band: Band, types: tuple, cfg: AlignConfig) -> list[Bead]:
+    """One banded DP over ``sides`` (window vectors, norms and calibration)."""
+    params = C.CostParams(cfg.merge_penalty, cfg.length_weight)
+    costs = C.band_costs(sides, band, types, params)
+    beads, _ = band_dp(costs, types, band, sides.n_tgt, cfg.skip, cfg.skip)
+    return beads
+
+
+def _prepare(
+    src: np.ndarray, tgt: np.ndarray, src_w: np.ndarray, tgt_w: np.ndarray, side: int,
+    cfg: AlignConfig, rng: np.random.Generator,
+) -> Sides:  # fmt: skip
+    """Approximate window vectors, hubness norms and calibration for one level."""
+    src_win = C.approx_windows(src, src_w, side)
+    tgt_win = C.approx_windows(tgt, tgt_w, side)
+    src_norm = C.hub_norms(src_win, tgt, rng, cfg.n_samples // 4)
+    tgt_norm = C.hub_norms(tgt_win, src, rng, cfg.n_samples // 4)
+    calib = C.calibrate(src, tgt, src_norm[0, 1:], tgt_norm[0, 1:], rng, cfg.n_samples)
+    src_len = np.concatenate([[0.0], np.cumsum(src_w, dtype=np.float64)])
+    tgt_len = np.concatenate([[0.0], np.cumsum(tgt_w, dtype=np.float64)])
+    return Sides(src_win, tgt_win, src_norm, tgt_norm, calib, src_len, tgt_len,
+                 valid_mask(len(src), side), valid_mask(len(tgt), side))  # fmt: skip
+
+
+def first_pass(
+    src: np.ndarray, tgt: np.ndarray, src_w: np.ndarray, tgt_w: np.ndarray,
+    cfg: AlignConfig, rng: np.random.Generator,
+) -> tuple[list[Bead], Sides]:  # fmt: skip
+    """First-pass beads from segment vectors only (coarse-to-fine above ``max_dense``)."""
+    levels = [(src, tgt, src_w, tgt_w)]
+    while max(len(levels[-1][0]), len(levels[-1][1])) > cfg.max_dense:
+        s, t, sw, tw = levels[-1]
+        sw2 = np.add.reduceat(sw, np.arange(0, len(sw), 2))
+        tw2 = np.add.reduceat(tw, np.arange(0, len(tw), 2))
+        levels.append((_downsample(s), _downsample(t), sw2, tw2))
+    nodes: np.ndarray | None = None
+    coarse_types = bead_types(3, 2)
+    for depth in range(len(levels) - 1, -1, -1):
+        s, t, sw, tw = levels[depth]
+        if nodes is None:
+            band = Band.full(len(s), len(t))
+        else:
+            up = np.minimum(nodes * 2, [len(s), len(t)])
+            band = band_from_path(up, len(s), len(t), cfg.band)
+        side = cfg.side if depth == 0 else 2
+        sides = _prepare(s, t, sw, tw, side, cfg, rng)
+        types = bead_types(cfg.max_bead, cfg.side) if depth == 0 else coarse_types
+        beads = _solve(sides, band, types, cfg)
+        nodes = _nodes(beads)
+        log.debug("first pass level %d: %d x %d, band width %d", depth, len(s), len(t), band.width)
+    return beads, sides
+
+
+def _paragraph_cuts(
+    src_par: Sequence[int] | None, tgt_par: Sequence[int] | None
+) -> list[tuple[int, int]]:
+    """Nodes every path must pass through: paragraph breaks, when both sides have as many."""
+    if src_par is None or tgt_par is None:
+        return []
+
+    def breaks(par: Sequence[int]) -> list[int]:
+        return [i for i in range(1, len(par)) if par[i] != par[i - 1]]
+
+    bs, bt = breaks(src_par), breaks(tgt_par)
+    if not bs or len(bs) != len(bt):
+        return []
+    return list(zip(bs, bt, strict=True))
+
+
+def _solve_cut(sides: Sides, band: Band, types: tuple, cfg: AlignConfig,
+               cuts: list[tuple[int, int]]) -> list[Bead]:  # fmt: skip
+    """Solve each stretch between consecutive cut nodes separately and join the beads."""
+    if not cuts:
+        return _solve(sides, band, types, cfg)
+    out: list[Bead] = []
+    points = [(0, 0), *cuts, (sides.n_src, sides.n_tgt)]
+    for (a0, b0), (a1, b1) in zip(points[:-1], points[1:], strict=True):
+        sub = sides.slice(a0, a1, b0, b1)
+        lo = np.clip(band.lo[a0 : a1 + 1] - b0, 0, b1 - b0)
+        hi = np.clip(band.hi[a0 : a1 + 1] - b0, 0, b1 - b0)
+        lo[0], hi[-1] = 0, b1 - b0
+        sub_band = Band(np.minimum.accumulate(lo[::-1])[::-1], np.maximum.accumulate(hi))
+        for b in _solve(sub, sub_band, types, cfg):
+            out.append(Bead(tuple(i + a0 for i in b.src), tuple(j + b0 for j in b.tgt), b.cost))
+    return out
+
+
+def align_vectors(
+    src_vecs: np.ndarray,
+    tgt_vecs: np.ndarray,
+    cfg: AlignConfig,
+    rng: np.random.Generator,
+    *,
+    src_weights: np.ndarray | None = None,
+    tgt_weights: np.ndarray | None = None,
+    src_par: Sequence[int] | None = None,
+    tgt_par: Sequence[int] | None = None,
+) -> Alignment:
+    """Align from segment vectors alone (window vectors approximated; no encoder needed).
+
+    Args:
+        src_vecs, tgt_vecs: (n, d), (m, d) float32 unit-norm segment vectors, n, m >= 1.
+        src_weights, tgt_weights: (n,), (m,) positive weights (character lengths); default 1.
+        src_par, tgt_par: paragraph number of each segment, or None.
+    """
+    return _align(src_vecs, tgt_vecs, cfg, rng, src_weights, tgt_weights, src_par, tgt_par,
+                  None, None)  # fmt: skip
+
+
+def align(
+    src_texts: Sequence[str],
+    tgt_texts: Sequence[str],
+    encoder: TextEncoder,
+    cfg: AlignConfig | None = None,
+    rng: np.random.Generator | None = None,
+    *,
+    src_par: Sequence[int] | None = None,
+    tgt_par: Sequence[int] | None = None,
+) -> Alignment:
+    """Align two segmented texts with ``encoder`` (see the module docstring for the method).
+
+    Args:
+        src_texts, tgt_texts: segments (at least one each).
+        encoder: ``encode(list[str]) -> (len, d) float32`` unit rows (``driftscope.embed``).
+        cfg: configuration (default :class:`AlignConfig()`).
+        rng: sampling RNG; default ``np.random.default_rng(cfg.seed)``.
+        src_par, tgt_par: paragraph number of each segment, or None.
+    Raises:
+        AlignmentError: on an empty side.
+    """
+    cfg = cfg or AlignConfig()
+    rng = rng if rng is not None else np.random.default_rng(cfg.seed)
+    if not src_texts or not tgt_texts:
+        raise AlignmentError(
+            f"cannot align an empty document ({len(src_texts)} x {len(tgt_texts)} segments)"
+        )
+    src_vecs = encode_windows(src_texts, encoder, 1)[0][0, 1:]
+    tgt_vecs = encode_windows(tgt_texts, encoder, 1)[0][0, 1:]
+    sw = np.array([max(len(t), 1) for t in src_texts], np.float64)
+    tw = np.array([max(len(t), 1) for t in tgt_texts], np.float64)
+    return _align(src_vecs, tgt_vecs, cfg, rng, sw, tw, src_par, tgt_par,
+                  (list(src_texts), list(tgt_texts)), encoder)  # fmt: skip
+
+
+def _align(
+    src_vecs: np.ndarray, tgt_vecs: np.ndarray, cfg: AlignConfig, rng: np.random.Generator,
+    src_w: np.ndarray | None, tgt_w: np.ndarray | None,
+    src_par: Sequence[int] | None, tgt_par: Sequence[int] | None,
+    texts: tuple[list[str], list[str]] | None, encoder: TextEncoder | None,
+) -> Alignment:  # fmt: skip
+    n, m = len(src_vecs), len(tgt_vecs)
+    if n == 0 or m == 0:
+        raise AlignmentError(f"cannot align an empty document ({n} x {m} segments)")
+    src_w = np.ones(n) if src_w is None else np.asarray(src_w, np.float64)
+    tgt_w = np.ones(m) if tgt_w is None else np.asarray(tgt_w, np.float64)
+    cuts = _paragraph_cuts(src_par, tgt_par) if cfg.use_paragraphs else []
+    types = bead_types(cfg.max_bead, cfg.side)
+    if cuts:
+        sides = _prepare(src_vecs, tgt_vecs, src_w, tgt_w, cfg.side, cfg, rng)
+        beads = _solve_cut(sides, Band.full(n, m), types, cfg, cuts)
+    else:
+        beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng)
+    n_embedded = 0
+    if texts is not None and encoder is not None and cfg.embed != "none":
+        band = band_from_path(_nodes(beads), n, m, cfg.band)
+        need_s = need_t = None
+        if cfg.embed == "band":
+            params = C.CostParams(cfg.merge_penalty, cfg.length_weight)
+            need_s, need_t = windows_to_embed(sides, band, types, params, cfg.skip, cfg.delta)
+        real_s, mask_s = encode_windows(texts[0], encoder, cfg.side, need_s)
+        real_t, mask_t = encode_windows(texts[1], encoder, cfg.side, need_t)
+        mask_s[0], mask_t[0] = False, False
+        n_embedded = int(mask_s.sum() + mask_t.sum())
+        sides = sides.with_real_windows(real_s, mask_s, real_t, mask_t, src_vecs, tgt_vecs, rng,
+                                        cfg.n_samples // 4)  # fmt: skip
+        beads = _solve_cut(sides, band, types, cfg, cuts)
+    sims, cosines = bead_similarities(beads, sides)
+    return Alignment(
+        beads=tuple(beads),
+        similarity=tuple(float(x) for x in sims),
+        cosine=tuple(float(x) for x in cosines),
+        n_src=n,
+        n_tgt=m,
+        calibration=sides.calib,
+        n_embedded_windows=n_embedded,
+    )
