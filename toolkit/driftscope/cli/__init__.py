@@ -27,6 +27,16 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# typer >= 0.2x vendors its own click as ``typer._click``: its usage errors (missing or bad
+# option, unknown command) are not subclasses of the installed click's, so catch both kinds.
+try:
+    from typer._click import exceptions as _typer_click
+except ImportError:  # a typer that uses the installed click
+    _typer_click = click.exceptions
+_CLICK_ERRORS = (click.ClickException, _typer_click.ClickException)
+_EXITS = (click.exceptions.Exit, typer.Exit)
+_ABORTS = (click.exceptions.Abort, typer.Abort)
+
 # Modules that register commands; each is imported at start-up and must stay light.
 COMMAND_MODULES = ("ingest", "score", "align", "flags", "report")
 
@@ -69,11 +79,16 @@ def run(argv: list[str] | None = None) -> int:
         rv = app(args=argv, standalone_mode=False, prog_name="driftscope")
     except DriftscopeError as err:
         return _error(str(err), err.exit_code)
-    except click.exceptions.Exit as err:
+    except _EXITS as err:
         return int(err.exit_code)
-    except click.exceptions.Abort:
+    except _ABORTS:
         return _error("aborted", 130)
-    except click.ClickException as err:
+    except _CLICK_ERRORS as err:
+        if type(err).__name__ == "NoArgsIsHelpError":  # bare `driftscope`: the help, exit 2
+            text = err.format_message()  # typer's rich help is already printed on stdout
+            if text.strip():
+                print(text, file=sys.stderr)
+            return int(err.exit_code)
         return _error(err.format_message(), err.exit_code)
     except BrokenPipeError:
         return 0
