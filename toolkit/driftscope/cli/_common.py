@@ -13,9 +13,14 @@ from driftscope.errors import OutputError
 
 
 def setup_logging(quiet: bool = False, verbose: bool = False) -> None:
-    """Logs go to stderr; data goes to stdout or ``-o``."""
+    """Logs go to stderr; data goes to stdout or ``-o``.
+
+    Only driftscope's own loggers get INFO/DEBUG; other libraries stay at WARNING, so
+    sentence-transformers neither logs its model loading nor draws tqdm "Batches" bars.
+    """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr, format="driftscope: %(message)s")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="driftscope: %(message)s")
+    logging.getLogger("driftscope").setLevel(level)
 
 
 def _same_file(a: Path, b: Path) -> bool:
