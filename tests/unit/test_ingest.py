@@ -142,3 +142,28 @@ def test_manifest_errors(tmp_path: Path) -> None:
     (tmp_path / "manifest.toml").write_text("this is = = not toml")
     with pytest.raises(InputError, match="not a valid TOML"):
         load_manifest(tmp_path)
+
+
+def test_gold_problems_reader(tmp_path: Path) -> None:
+    from driftscope.ingest import read_gold_problems
+
+    p = tmp_path / "problems.tsv"
+    p.write_text(
+        "hop\tversion\tsegment\tkind\tspan\texplanation\n"
+        "ru-vi\tvi\t2\tnumber_mismatch\t2018\tYear changed.\r\n"
+        "vi-en\ten\t1\tbroken_segment\t-\tWhole segment.\n",
+        encoding="utf-8",
+    )
+    rows = read_gold_problems(p)
+    assert rows[0] == {
+        "hop": "ru-vi",
+        "version": "vi",
+        "segment": 2,
+        "kind": "number_mismatch",
+        "span": "2018",
+        "note": "Year changed.",
+    }
+    assert rows[1]["span"] == ""
+    p.write_text("hop\tversion\tsegment\tkind\tspan\texplanation\nru-vi\tvi\tx\tk\t-\tn\n")
+    with pytest.raises(InputError, match=r"problems.tsv:2:"):
+        read_gold_problems(p)

