@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from driftscope._version import __version__
-from driftscope.align import AlignConfig, Alignment, align
+from driftscope.align import AlignConfig, Alignment
+from driftscope.align.chain import ChainAlignment, align_chain
 from driftscope.embed import Encoder, get_encoder
 from driftscope.embed.calibrate import knn_mean
 from driftscope.errors import ConfigError
@@ -176,18 +177,6 @@ class _Run:
             )
         return self.tokens[doc.doc_id]
 
-    def align(self, src: Document, tgt: Document) -> Alignment:
-        self.progress(f"aligning {src.doc_id} -> {tgt.doc_id}")
-        return align(
-            list(src.texts),
-            list(tgt.texts),
-            self.encoder,
-            self.cfg.align,
-            self.rng(f"align:{src.doc_id}-{tgt.doc_id}"),
-            src_par=[s.paragraph for s in src.segments],
-            tgt_par=[s.paragraph for s in tgt.segments],
-        )
-
     def comparison(
         self, src: Document, tgt: Document, al: Alignment, flags: Sequence[Flag]
     ) -> Comparison:
@@ -202,52 +191,44 @@ class _Run:
         )
 
 
-def compose_nway(
-    chain: Sequence[str], hops: Sequence[Alignment], sims: Sequence[Sequence[float]]
-) -> list[dict[str, Any]]:
-    """Compose hop alignments into n-way rows (connected components across the chain).
+def nway_rows(chain: ChainAlignment) -> list[dict[str, Any]]:
+    """``extras["nway"]`` rows from a composed chain alignment.
 
     Returns:
-        ``[{"segments": {version: [ids]}, "similarity": {hop: value}}]`` in document order;
-        a row may have empty lists where a passage was dropped or added along the way.
+        ``[{"segments": {version: [ids]}, "similarity": {hop: value}}]`` in document order; a
+        version's list is empty where the passage was dropped (or not yet added). A hop's
+        similarity is the lowest calibrated similarity of its beads inside the row.
     """
-    # union-find over (version index, segment) nodes linked by beads
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def find(x: tuple[int, int]) -> tuple[int, int]:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    hop_of: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    for h, al in enumerate(hops):
-        for b, s in zip(al.beads, sims[h], strict=True):
-            nodes = [(h, i) for i in b.src] + [(h + 1, j) for j in b.tgt]
-            for n in nodes:
-                find(n)
-            for n in nodes[1:]:
-                parent[find(n)] = find(nodes[0])
-            hop_of.setdefault(nodes[0], []).append((h, s))
-    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for n in parent:
-        groups.setdefault(find(n), []).append(n)
-    sizes = [max(al.n_src for al in hops[:1])] + [al.n_tgt for al in hops]
+    ids = chain.doc_ids
+    owner: list[dict[int, float]] = []
+    for al in chain.hops:
+        by_src: dict[int, float] = {}
+        for b, sim in zip(al.beads, al.similarity, strict=True):
+            for i in b.src:
+                by_src[i] = sim
+        owner.append(by_src)
     rows = []
-    for members in groups.values():
-        segs = {v: sorted(i for h, i in members if h == k) for k, v in enumerate(chain)}
-        sim: dict[str, float] = {}
-        for n in members:
-            for h, s in hop_of.get(n, []):
-                if math.isfinite(s):
-                    key = f"{chain[h]}-{chain[h + 1]}"
-                    sim[key] = round(min(sim.get(key, s), s), 4)
-        # Alignments are monotonic, so rows sharing a version are ordered by it; rows that
-        # share none (a dropped then re-added passage) go by their mean relative position.
-        pos = [segs[v][0] / max(sizes[k], 1) for k, v in enumerate(chain) if segs[v]]
-        rows.append((sum(pos) / len(pos), segs, sim))
-    rows.sort(key=lambda r: (r[0], sorted((k, v) for k, v in r[1].items())))
-    return [{"segments": segs, "similarity": sim} for _, segs, sim in rows]
+    for nb in chain.beads:
+        sims: dict[str, float] = {}
+        for h in range(len(chain.hops)):
+            vals = [owner[h][i] for i in nb[h] if i in owner[h] and math.isfinite(owner[h][i])]
+            if vals and nb[h + 1]:
+                sims[f"{ids[h]}-{ids[h + 1]}"] = round(min(vals), 4)
+        rows.append({"segments": {v: list(nb[k]) for k, v in enumerate(ids)}, "similarity": sims})
+    return rows
+
+
+def disagreement_rows(chain: ChainAlignment) -> list[dict[str, Any]]:
+    """Where the direct original-to-final alignment and the composed hops disagree."""
+    return [
+        {
+            "src": list(d.src),
+            "tgt": list(d.tgt),
+            "direct": [b.key() for b in d.direct],
+            "composed": [b.key() for b in d.composed],
+        }
+        for d in chain.disagreements
+    ]
 
 
 def _signature(run: _Run) -> Signature:
@@ -304,7 +285,11 @@ def run_documents(
     run = _Run(cfg, encoder, progress)
     seq = [by_id[c] for c in chain]
     vecs = [run.embed(d) for d in seq]
-    hops = [run.align(a, b) for a, b in zip(seq, seq[1:], strict=False)]
+    run.progress(
+        f"aligning {' -> '.join(chain)}" + (" and the direct pair" if len(seq) > 2 else "")
+    )
+    ch = align_chain(seq, run.encoder, cfg.align, run.rng("align"))
+    hops = list(ch.hops)
     toks = [run.token_vectors(d) for d in seq]
     tokens = toks if all(t is not None for t in toks) else None
     run.progress("flagging")
@@ -321,26 +306,26 @@ def run_documents(
         run.comparison(a, b, al, f)
         for a, b, al, f in zip(seq, seq[1:], hops, hop_flags, strict=False)
     ]
-    if cfg.direct and len(seq) > 2:
-        first, last = seq[0], seq[-1]
-        direct = run.align(first, last)
-        d_flags = flag_comparison(
-            first,
-            last,
-            direct.beads,
-            src_vecs=vecs[0],
-            tgt_vecs=vecs[-1],
-            src_tokens=toks[0] if tokens else None,
-            tgt_tokens=toks[-1] if tokens else None,
-            cfg=cfg.flags,
-            rng=run.rng("flags:direct"),
-            min_severity=cfg.min_severity,
-        )
-        d_flags = attribute(d_flags, hop_flags, [al.beads for al in hops])
-        comps.append(run.comparison(first, last, direct, d_flags))
     all_extras = dict(extras or {})
     if len(seq) > 2:
-        all_extras["nway"] = compose_nway(chain, hops, [al.similarity for al in hops])
+        first, last = seq[0], seq[-1]
+        if cfg.direct:
+            d_flags = flag_comparison(
+                first,
+                last,
+                ch.direct.beads,
+                src_vecs=vecs[0],
+                tgt_vecs=vecs[-1],
+                src_tokens=toks[0] if tokens else None,
+                tgt_tokens=toks[-1] if tokens else None,
+                cfg=cfg.flags,
+                rng=run.rng("flags:direct"),
+                min_severity=cfg.min_severity,
+            )
+            d_flags = attribute(d_flags, hop_flags, [al.beads for al in hops])
+            comps.append(run.comparison(first, last, ch.direct, d_flags))
+        all_extras["nway"] = nway_rows(ch)
+        all_extras["disagreements"] = disagreement_rows(ch)
     return RunResult(
         signature=_signature(run),
         documents=tuple(by_id[c] for c in chain) + tuple(d for d in docs if d.doc_id not in chain),
