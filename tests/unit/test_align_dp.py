@@ -108,4 +108,5 @@ def test_unreachable_end_raises() -> None:
     types = bead_types(2)
     band = Band(np.array([0, 0, 0]), np.array([0, 0, 0]))  # never reaches column 2
     with pytest.raises(AlignmentError):
-        band_dp([np.zeros((0, 0))] * 3, types, band, 2, 1.0, 1.0)
+        costs = [np.zeros((3, 1), np.float32), np.zeros((0, 0)), np.zeros((0, 0))]
+        band_dp(costs, types, band, 2, 1.0, 1.0)

@@ -230,19 +230,22 @@ def band_costs(
     cols = lo[:, None] + np.arange(width)[None, :]  # (n+1, W)
     inside = cols <= band.hi[:, None]
     log_ratio = float(np.log((tgt_len[-1] + 1.0) / (src_len[-1] + 1.0)))
+    # Narrow bands gather their target windows (einsum, no BLAS call per small block: many
+    # tiny threaded matmuls are slow on a loaded machine); dense ones use a block matmul.
+    chunk = _CHUNK
     out: list[np.ndarray] = []
     for n, m in types:
         if n == 0 or m == 0:
             out.append(np.zeros((0, 0), np.float32))
             continue
         arr = np.full((n_src + 1, width), np.inf, np.float32)
-        for s in range(n, n_src + 1, _CHUNK):
-            rows = np.arange(s, min(s + _CHUNK, n_src + 1))
+        for s in range(n, n_src + 1, chunk):
+            rows = np.arange(s, min(s + chunk, n_src + 1))
             c = np.clip(cols[rows], 0, m_tgt)
             ok = inside[rows] & (cols[rows] >= m) & sides.src_ok[n - 1, rows, None]
             ok &= sides.tgt_ok[m - 1, c]
             c_lo, c_hi = int(c.min()), int(c.max()) + 1
-            if (c_hi - c_lo) <= 2 * width:  # a dense block is cheaper than a gather
+            if (c_hi - c_lo) <= 2 * width:  # dense band: one block matmul
                 block = src_win[n - 1, rows] @ tgt_win[m - 1, c_lo:c_hi].T
                 cos = np.take_along_axis(block, c - c_lo, axis=1)
             else:

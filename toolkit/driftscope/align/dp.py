@@ -117,36 +117,40 @@ def forward(
     n_src = band.n_src
     width = band.width
     lo, hi = band.lo, band.hi
-    acc = np.full((n_src + 1, width), np.inf, np.float64)
+    # ``acc`` is padded with inf columns (``left`` before column 0, ``width`` after), so the
+    # predecessors of a whole row are one contiguous slice of an earlier row, out-of-band
+    # cells included: no index arrays, no clipping.
+    left = max(m for _, m in types) + 1
+    acc = np.full((n_src + 1, left + 2 * width), np.inf, np.float64)
     back = np.full((n_src + 1, width), -1, np.int8)
-    t01 = types.index((0, 1))
+    t01 = list(types).index((0, 1))
     offsets = np.arange(width, dtype=np.float64) * skip_tgt
+    many = [(t, n, m) for t, (n, m) in enumerate(types) if n > 0]
     for i in range(n_src + 1):
-        cols = np.arange(lo[i], hi[i] + 1, dtype=np.int64)
-        w = len(cols)
+        w = int(hi[i] - lo[i] + 1)
         best = np.full(w, np.inf, np.float64)
         arg = np.full(w, -1, np.int8)
         if i == 0 and lo[0] == 0:
             best[0] = 0.0
-        for t, (n, m) in enumerate(types):
-            if n == 0 or i - n < 0:
-                continue
+        for t, n, m in many:
             r = i - n
-            idx = cols - m - lo[r]
-            ok = (idx >= 0) & (idx <= hi[r] - lo[r])
-            if not ok.any():
+            if r < 0:
                 continue
-            prev = np.where(ok, acc[r, np.clip(idx, 0, width - 1)], np.inf)
-            cand = prev + (skip_src if m == 0 else costs[t][i, :w].astype(np.float64))
+            start = left + int(lo[i] - lo[r]) - m
+            if start >= left + width:
+                continue
+            prev = acc[r, start : start + w]
+            cand = prev + (skip_src if m == 0 else costs[t][i, :w])
             better = cand < best
-            best = np.where(better, cand, best)
-            arg = np.where(better, np.int8(t), arg)
+            np.copyto(best, cand, where=better)
+            arg[better] = t
         # In-row insertion chain: D[w] = min(best[w], D[w-1] + skip_tgt), as a running min.
         shifted = best - offsets[:w]
         run = np.minimum.accumulate(shifted)
         chain = run < shifted
-        acc[i, :w] = np.where(chain, run + offsets[:w], best)
+        acc[i, left : left + w] = np.where(chain, run + offsets[:w], best)
         back[i, :w] = np.where(chain, np.int8(t01), arg)
+    acc = acc[:, left : left + width]
     return acc, back
 
 
