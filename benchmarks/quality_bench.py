@@ -51,15 +51,40 @@ def _doc(texts: list[str], lang: str, doc_id: str):  # noqa: ANN202
     return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
 
 
+def token_cache(name: str, texts: list[str]) -> list:
+    """Layer-mix token vectors (suspicious terms), cached in .cache/quality/{name}.tok.npz."""
+    from driftscope.quality.tokens import TokenVectors, embed_tokens
+
+    path = qf.CACHE / f"{name}.tok.npz"
+    if not path.exists():
+        from driftscope.embed import get_encoder
+
+        enc = get_encoder()
+        tv = embed_tokens(enc.model, texts, enc.prompt)
+        np.savez(path, tok=np.concatenate([t.vecs for t in tv]).astype(np.float16),
+                 offs=np.cumsum([0] + [len(t.vecs) for t in tv]),
+                 spans=np.array([sp for t in tv for sp in t.spans]).reshape(-1, 2))
+    z = np.load(path)
+    tok, offs, sp = z["tok"], z["offs"], z["spans"]
+    out = []
+    for i, text in enumerate(texts):
+        v = tok[offs[i]:offs[i + 1]].astype(np.float32)
+        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+        out.append(TokenVectors(text, tuple(map(tuple, sp[offs[i]:offs[i + 1]])), v))
+    return out
+
+
 def ntrex_false_flags(terms: bool, severity: str = "medium") -> dict[str, object]:
     from driftscope.model import Bead
     from driftscope.quality import flag_comparison
 
     doc_ids, texts = read_ntrex()
     res: dict[str, object] = {"severity": severity, "terms": terms}
-    emb = {lg: qf.embed_set(f"nt_{lg}_tok" if terms else f"nt_{lg}", texts[lg], use=False)
-           for lg in ("en", "ru", "vi")} if terms else {
-        lg: {"sent": np.load(qf.CACHE / f"nt_{lg}.e5.npz")["sent"]} for lg in ("en", "ru", "vi")}
+    emb = {lg: {"sent": qf.embed_set(f"nt_{lg}", texts[lg], use=False)["sent"]}
+           for lg in ("en", "ru", "vi")}
+    if terms:
+        for lg in ("en", "ru", "vi"):
+            emb[lg]["tv"] = token_cache(f"nt_{lg}", texts[lg])
     order = list(dict.fromkeys(doc_ids))
     for tl in ("ru", "vi"):
         flagged, kinds, n = 0, Counter(), 0

@@ -136,6 +136,12 @@ def main() -> None:
     Xdv = features([r["original"] for r in dev], [r["translation"] for r in dev],
                    embed_set("mq_dev_src", [r["original"] for r in dev]),
                    embed_set("mq_dev_mt", [r["translation"] for r in dev]))
+    perm = np.roll(np.arange(len(tr)), 1)
+    a_tr, b_tr = embed_set("mq_tr_src", []), embed_set("mq_tr_mt", [])
+    b_rand = {"sent": b_tr["sent"][perm], "tok": [b_tr["tok"][i] for i in perm],
+              "use": b_tr["use"][perm]}
+    Xrand = features([r["original"] for r in tr], [tr[i]["translation"] for i in perm],
+                     a_tr, b_rand)
     ytr = np.array([float(r["z_mean"]) for r in tr])
     ydv = np.array([float(r["z_mean"]) for r in dev])
     mq: dict[str, float] = {}
@@ -146,9 +152,13 @@ def main() -> None:
         m = make_pipeline(StandardScaler(), Ridge(alpha=10.0)).fit(Xtr[:, idx], ytr)
         r = float(np.corrcoef(m.predict(Xdv[:, idx]), ydv)[0, 1])
         mq[f"pearson_qe{':' + variant if variant else ''}"] = r
-        combiners["qe" + (f":{variant}" if variant else "")] = _export(
+        key = "qe" + (f":{variant}" if variant else "")
+        combiners[key] = _export(
             "qe", "ridge", feats, m, f"ridge on MLQE-PE ru-en train ({N_TRAIN} rows, seed "
             f"{SEED}); Pearson with z_mean on dev {r:.3f}")
+        # fixed points of the calibrated scale: random train pairs -> 0, median train pair -> 1
+        combiners[key]["one"] = float(np.median(m.predict(Xtr[:, idx])))
+        combiners[key]["zero"] = float(np.median(m.predict(Xrand[:, idx])))
     results["mlqe_ru_en_dev"] = mq
 
     # --- hallucinations de-en dev: grouped CV only

@@ -7,6 +7,7 @@ so they do not depend on the aligner's internals (the pipeline and CLI do that w
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -50,16 +51,37 @@ def _localise(span: Span, doc: Document, segs: tuple[int, ...]) -> Span:
     return span
 
 
+def _nearest_src(tgt_idx: tuple[int, ...], src_vecs: np.ndarray | None,
+                 tgt_vecs: np.ndarray | None) -> tuple[int, ...]:
+    """The source segment most similar to an unaligned target passage (for term support)."""
+    if src_vecs is None or tgt_vecs is None or not len(src_vecs):
+        return ()
+    v = tgt_vecs[list(tgt_idx)].astype(np.float64).sum(axis=0)
+    return (int(np.argmax(src_vecs.astype(np.float64) @ v)),)
+
+
 def _bead_support(ev: Sequence[BeadEvidence], src_tokens: Sequence[TokenVectors],
                   tgt_tokens: Sequence[TokenVectors], rng: np.random.Generator,
+                  src_vecs: np.ndarray | None = None, tgt_vecs: np.ndarray | None = None,
                   ) -> list[list[WordSupport]]:
-    full = [e for e in ev if e.src and e.tgt]
-    pairs = [(_concat_tokens([src_tokens[i] for i in e.src]),
-              _concat_tokens([tgt_tokens[i] for i in e.tgt])) for e in full]
+    full = []
+    for e in ev:
+        if e.tgt:
+            src_idx = e.src or _nearest_src(e.tgt, src_vecs, tgt_vecs)
+            if src_idx:
+                full.append((e, src_idx))
+    pairs = [(_concat_tokens([src_tokens[i] for i in si]),
+              _concat_tokens([tgt_tokens[i] for i in e.tgt])) for e, si in full]
     sup = word_support(pairs, rng) if len(pairs) >= 2 else [[] for _ in pairs]
+    # Function words ("that", "with") are aligned loosely by every method; a word used in many
+    # segments of this very document is treated as one (a document-relative stop list).
+    df: Counter[str] = Counter()
+    for t in tgt_tokens:
+        df.update({w.lower() for w in t.text.split()})
+    common = {w for w, c in df.items() if c >= max(3, 0.1 * len(tgt_tokens))}
     out: list[list[WordSupport]] = [[] for _ in ev]
-    for e, s in zip(full, sup, strict=True):
-        out[e.index] = s
+    for (e, _), s in zip(full, sup, strict=True):
+        out[e.index] = [w for w in s if w.text.lower() not in common]
     return out
 
 
@@ -105,7 +127,7 @@ def flag_comparison(
     if src_tokens is not None and tgt_tokens is not None:
         if len(src_tokens) != len(src.segments) or len(tgt_tokens) != len(tgt.segments):
             raise ConfigError("token vectors must be given for every segment of each document")
-        support = _bead_support(ev, src_tokens, tgt_tokens, rng)
+        support = _bead_support(ev, src_tokens, tgt_tokens, rng, src_vecs, tgt_vecs)
     flags = rule_flags(ev, hop, src.doc_id, tgt.doc_id, cfg, src.lang, tgt.lang, support)
     out = []
     for f in flags:

@@ -12,6 +12,10 @@ cosine of target pieces to the source), ``cov_s_z`` (the same for source pieces)
 ``rep``/``rep1`` (bigram/word repetition of the target beyond the source's), ``num`` (numbers
 missing or extra), ``ent`` (entities missing or altered).
 
+Token features use the *last* layer's token vectors (``embed_tokens(..., layers=(12,))`` for
+e5-small, what sentence-transformers calls ``token_embeddings``), not the layer mix used for
+suspicious terms.
+
 The combiners are fitted by ``benchmarks/quality_fit.py``: ``qe`` (ridge on MLQE-PE ru-en
 *train*), ``hallucination`` and ``omission`` (logistic on the de-en hallucination *dev* half,
 cross-validated by source; see the JSON's ``note``).
@@ -115,6 +119,12 @@ class Combiner:
     coef: tuple[float, ...]
     intercept: float
     note: str = ""
+    zero: float = 0.0  # ridge output of random pairs (calibrated scale 0)
+    one: float = 1.0  # ridge output of a typical training pair (calibrated scale 1)
+
+    def calibrated(self, X: np.ndarray) -> np.ndarray:
+        """(n, len(FEATURES)) -> (n,) on the 0 = random pair, 1 = typical pair scale."""
+        return (self.apply(X) - self.zero) / max(self.one - self.zero, 1e-6)
 
     def apply(self, X: np.ndarray) -> np.ndarray:
         """(n, len(FEATURES)) -> (n,) float64 score (logistic: probability)."""
@@ -137,4 +147,5 @@ def load_combiner(name: str, variant: str = "") -> Combiner:
         raise ConfigError(f"no combiner {key!r}; known: {sorted(raw)}")
     d = raw[key]
     return Combiner(key, d["kind"], tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]),
-                    tuple(d["coef"]), float(d["intercept"]), d.get("note", ""))
+                    tuple(d["coef"]), float(d["intercept"]), d.get("note", ""),
+                    float(d.get("zero", 0.0)), float(d.get("one", 1.0)))

@@ -8,7 +8,7 @@ support relative to random source sentences. None is an absolute cosine.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 from driftscope.errors import ConfigError
@@ -32,7 +32,8 @@ class FlagConfig:
     lang_prob: float = 0.9  # langdetect probability needed to call a segment wrong-language
     lang_min_chars: int = 25
     repetition: float = 0.15  # tgt bigram repetition above the source's by this much
-    term_support: float = 0.25  # word support (calibrated) below this: suspicious term
+    term_support: float = 0.0  # word support (calibrated) below this: suspicious term, medium
+    term_low: float = 0.1  # ... below this: low
     term_min_sim: float = 0.45  # ... only inside beads at least this similar
     term_max: int = 2  # at most this many suspicious terms per bead
 
@@ -97,6 +98,7 @@ def rule_flags(
                               f"repeats the target of bead {e.duplicate_of}; no source of its own",
                               (span(tgt_version, e.tgt, e.tgt_text),),
                               {"duplicate_of": e.duplicate_of}))
+            flags += _term_flags(e, support, hop, tgt_version, cfg, tgt_lang, False, span)
             continue
         if e.tgt and not e.src:
             n = _nwords(e.tgt_text)
@@ -104,6 +106,7 @@ def rule_flags(
             flags.append(Flag("addition", sev, hop, e.src, e.tgt, float(n), cfg.min_words_high,
                               "target passage with no counterpart in the source",
                               (span(tgt_version, e.tgt, e.tgt_text),), {"words": n}))
+            flags += _term_flags(e, support, hop, tgt_version, cfg, tgt_lang, False, span)
             continue
         if not full:
             continue
@@ -210,19 +213,29 @@ def rule_flags(
                               "target mixes scripts (words of another script)",
                               (span(tgt_version, e.tgt, e.tgt_text),),
                               {**base, "script_mix": e.script_mix}))
-        # -- suspicious terms
-        if support is not None and support[e.index] and not low_sim and tgt_lang not in (
-                _UNSPACED) and (
-                e.similarity != e.similarity or e.similarity >= cfg.term_min_sim):
-            weak = sorted((w for w in support[e.index]
-                           if w.calibrated == w.calibrated and w.calibrated < cfg.term_support
-                           and sum(c.isalpha() for c in w.text) >= 3),
-                          key=lambda w: w.calibrated)[: cfg.term_max]
-            for w in weak:
-                sev = "medium" if w.calibrated < cfg.term_support / 2 else "low"
-                flags.append(Flag(
-                    "suspicious_term", sev, hop, e.src, e.tgt, w.calibrated, cfg.term_support,
-                    f"target word {w.text!r} is poorly supported by the source",
-                    (span(tgt_version, e.tgt, e.tgt_text, w.start, w.end),),
-                    {**base, "support": w.support, "support_random": w.random}))
+        flags += _term_flags(e, support, hop, tgt_version, cfg, tgt_lang, low_sim, span)
     return flags
+
+
+def _term_flags(e: BeadEvidence, support: Sequence[Sequence[WordSupport]] | None, hop: str,
+                tgt_version: str, cfg: FlagConfig, tgt_lang: str, low_sim: bool,
+                span: Callable[..., Span]) -> list[Flag]:
+    """Suspicious terms: the target words of a bead least supported by its source (for a 0-1
+    bead, by the most similar source segment)."""
+    if support is None or not support[e.index] or low_sim or tgt_lang in _UNSPACED:
+        return []
+    if e.similarity == e.similarity and e.similarity < cfg.term_min_sim:
+        return []
+    weak = sorted((w for w in support[e.index]
+                   if w.calibrated == w.calibrated and w.calibrated < cfg.term_low
+                   and sum(c.isalpha() for c in w.text) >= 4),
+                  key=lambda w: w.calibrated)[: cfg.term_max]
+    out = []
+    for w in weak:
+        sev = "medium" if w.calibrated < cfg.term_support else "low"
+        out.append(Flag(
+            "suspicious_term", sev, hop, e.src, e.tgt, w.calibrated, cfg.term_support,
+            f"target word {w.text!r} is poorly supported by the source",
+            (span(tgt_version, e.tgt, e.tgt_text, w.start, w.end),),
+            {"similarity": _f(e.similarity), "support": w.support, "support_random": w.random}))
+    return out
