@@ -172,6 +172,8 @@ def main() -> None:
     for f in ("e5_z", "use_z", "cov_s_z", "lr_neg"):
         single[f] = {k: float(100 * roc_auc_score(y, -X[:, FEATURES.index(f)]))
                      for k, y in ys.items()}
+    mean_z = X[:, FEATURES.index("e5_z")] + X[:, FEATURES.index("use_z")]
+    single["e5_z+use_z"] = {k: float(100 * roc_auc_score(y, -mean_z)) for k, y in ys.items()}
     hal["auroc_single_feature_no_fit"] = single
     qe = make_pipeline(StandardScaler(), Ridge(alpha=10.0)).fit(Xtr, ytr)
     hal["auroc_mlqe_qe_no_fit_on_this_set"] = {

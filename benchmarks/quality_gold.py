@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,10 @@ def score_flags(flags: list[Flag], gold: list[dict[str, str]]) -> dict[str, Any]
     return out
 
 
-def run_gold(encoder: Any, min_severity: str = "low", tokens: bool = True) -> dict[str, Any]:
-    """Flag the ru->vi->en chain with gold beads and score against gold problems."""
-    from driftscope.quality import flag_chain
+def run_gold(encoder: Any, severities: tuple[str, ...] = ("low", "medium"),
+             tokens: bool = True) -> dict[str, Any]:
+    """Flag the ru->vi->en chain with gold beads; score against gold per minimum severity."""
+    from driftscope.quality import flag_chain, severity_at_least
     from driftscope.quality.tokens import embed_tokens
 
     docs, beads = load_chain()
@@ -82,11 +84,15 @@ def run_gold(encoder: Any, min_severity: str = "low", tokens: bool = True) -> di
     toks = None
     if tokens and hasattr(encoder, "model"):
         toks = [embed_tokens(encoder.model, list(d.texts), encoder.prompt) for d in docs]
-    hop_flags = flag_chain(docs, beads, vecs=vecs, tokens=toks, min_severity=min_severity)
-    flags = [f for hf in hop_flags for f in hf]
-    res = score_flags(flags, read_gold())
-    res["per_hop"] = {hf[0].hop if hf else str(i): len(hf) for i, hf in enumerate(hop_flags)}
-    res["headline"] = [f"{f.hop} {f.kind}/{f.severity} tgt{list(f.tgt)} "
-                       + "; ".join(s.text for s in f.spans) for f in flags
-                       if f.kind == "suspicious_term" and (0 in f.tgt or 1 in f.tgt or 2 in f.tgt)]
-    return res
+    hop_flags = flag_chain(docs, beads, vecs=vecs, tokens=toks, min_severity="low")
+    out: dict[str, Any] = {}
+    for sev in severities:
+        flags = [f for hf in hop_flags for f in hf if severity_at_least(f.severity, sev)]
+        res = score_flags(flags, read_gold())
+        res["per_hop"] = dict(Counter(f.hop for f in flags))
+        res["headline_terms"] = [
+            f"{f.hop} {f.kind}/{f.severity} tgt{list(f.tgt)} value={f.value:.3f} "
+            + "; ".join(repr(s.text) for s in f.spans) for f in flags
+            if f.kind == "suspicious_term" and set(f.tgt) & {0, 1, 2}]
+        out[sev] = res
+    return out
