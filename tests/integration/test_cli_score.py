@@ -18,6 +18,12 @@ BIN = Path(sys.executable).parent
 SACREBLEU = str(BIN / "sacrebleu")
 
 
+# Chinese target text: -l en-zh must pick sacrebleu's zh tokenizer (and the text must be Chinese:
+# driftscope refuses a given language that the text clearly contradicts).
+ZH_REF = ["白俄罗斯总统卢卡申科昨天在明斯克会见了俄罗斯代表团。", "双方讨论了军事合作和经济问题。"]
+ZH_HYP = ["白俄罗斯总统卢卡申科在明斯克会见了俄罗斯代表团。", "双方讨论了军事和经济合作问题。"]
+
+
 @pytest.fixture()
 def files(tmp_path: Path) -> dict[str, Path]:
     out = {}
@@ -27,6 +33,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
         ("h1", SYS[0]),
         ("h2", SYS[1]),
         ("h3", SYS[2]),
+        ("zref", ZH_REF),
+        ("zh1", ZH_HYP),
     ]:
         out[name] = tmp_path / name
         out[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -81,7 +89,7 @@ CASES = [
     (["ref"], ["h1"], ["-m", "bleu", "--sentence-level", "--smooth-method", "floor"]),
     (["ref", "ref2"], ["h1"], ["-m", "chrf", "--sentence-level", "-cw", "2", "-w", "2"]),
     (["ref"], ["h1"], ["-m", "ter", "--sentence-level", "--ter-no-punct", "--ter-case-sensitive"]),
-    (["ref"], ["h1"], ["-m", "bleu", "-l", "en-zh", "-f", "text"]),  # tokenizer from -l
+    (["zref"], ["zh1"], ["-m", "bleu", "-l", "en-zh", "-f", "text"]),  # tokenizer from -l
 ]
 
 

@@ -8,6 +8,7 @@ manifest (computed by ``driftscope.pipeline.run_manifest``), or two plain files 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import emit, setup_logging, write_atomic
+from driftscope.cli._common import check_output_path, emit, setup_logging, write_atomic
 from driftscope.errors import ConfigError, InputError, OutputError
 
 FORMATS = ("text", "json")
@@ -26,8 +27,9 @@ COVERAGE_FORMATS = ("csv", "json", "html")
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Any]:
-    """A rich progress bar on stderr, or a silent stand-in with ``--quiet``."""
-    if quiet:
+    """A rich progress bar on stderr, or a silent stand-in with ``--quiet`` or when stderr is
+    not a terminal (a transient bar would leave a blank line in logs and before errors)."""
+    if quiet or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
@@ -74,6 +76,9 @@ def load_result(
     """A RunResult from a saved JSON, a corpus folder/manifest, or two plain files."""
     from driftscope.model import RunResult, from_json
 
+    for p in inputs:
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
     if len(inputs) == 1 and _is_run_json(inputs[0]):
         try:
             return from_json(inputs[0].read_text(encoding="utf-8"), RunResult)
@@ -234,6 +239,7 @@ def report_cmd(
     if fail_on is not None and fail_on not in SEVERITIES:
         raise ConfigError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
     setup_logging(quiet)
+    check_output_dir(out, inputs)  # fail before computing anything
     cfg = _pipeline_config(model, severity, seed, no_terms, inputs)
     with _progress(quiet) as bar:
         task = bar.add_task("computing", total=None) if bar else None
@@ -249,6 +255,22 @@ def report_cmd(
         for f in c.flags
     ):
         raise typer.Exit(1)
+
+
+def check_output_dir(out: Path, inputs: list[Path]) -> None:
+    """Refuse an output folder that is a file, an input, or cannot be created."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: exists and is not a folder")
+    for p in inputs:
+        if p.exists() and p.resolve() == out.resolve() and not p.is_dir():
+            raise OutputError(f"{out}: refusing to write over an input")
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"{out}: cannot create folder under the file {probe}")
+    if not os.access(probe, os.W_OK):
+        raise OutputError(f"{out}: folder {probe} is not writable")
 
 
 def _pipeline_config(
@@ -344,8 +366,10 @@ def coverage_cmd(
     if fmt not in COVERAGE_FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(COVERAGE_FORMATS)}, not {fmt!r}")
     setup_logging(quiet)
-    ids = read_doc_ids(doc_ids) if doc_ids else None
     specs = [_version_id(str(original))] + [_version_id(v) for v in version]
+    if out is not None:  # fail before aligning anything
+        check_output_path(out, [p for _, p in specs] + ([doc_ids] if doc_ids else []))
+    ids = read_doc_ids(doc_ids) if doc_ids else None
     docs = {vid: load_groups(p, ids, presegmented) for vid, p in specs}
     names = list(dict.fromkeys(ids)) if ids else [specs[0][0]]
     steps = len(version_pairs(specs[0][0], list(docs))) * len(names)

@@ -72,20 +72,30 @@ def read_streams(
     return hyps, ref_lines, src_lines
 
 
-def detect(lines: list[str] | None, given: str | None) -> tuple[str, str]:
-    """(language, how): the given code, or langdetect on the first 200 lines, or ''."""
-    if given:
-        return given, "given"
-    if not lines:
-        return "", "unknown"
-    from driftscope.ingest import detect_language
+def detect(lines: list[str] | None, given: str | None, source: str = "") -> tuple[str, str]:
+    """(language, how): the given code (refused if the text clearly contradicts it), or
+    langdetect on the first 200 lines, or ''."""
+    from driftscope.ingest import check_language, detect_language
 
-    lang, _ = detect_language(" ".join(lines[:200]))
+    sample = " ".join(lines[:200]) if lines else ""
+    if given:
+        if sample:
+            check_language(sample, given, source)
+        return given.strip().lower(), "given"
+    if not sample:
+        return "", "unknown"
+    lang, _ = detect_language(sample)
     return lang, "detected" if lang else "unknown"
 
 
 def resolve_langs(
-    pair: str | None, src_lang: str | None, tgt_lang: str | None, src: Any, refs: Any, hyps: Any
+    pair: str | None,
+    src_lang: str | None,
+    tgt_lang: str | None,
+    src: Any,
+    refs: Any,
+    hyps: Any,
+    names: tuple[str, str] = ("source", "target"),
 ) -> dict[str, str]:
     """Languages from ``-l src-tgt`` / ``--src-lang`` / ``--tgt-lang``, else detected."""
     if pair:
@@ -93,9 +103,9 @@ def resolve_langs(
         if len(parts) != 2 or not all(parts):
             raise ConfigError(f"language pair must look like 'en-de', got {pair!r}")
         src_lang, tgt_lang = src_lang or parts[0], tgt_lang or parts[1]
-    s, s_how = detect(src, src_lang)
-    t, t_how = detect(refs[0] if refs else hyps[0], tgt_lang)
-    log.info("languages: source %s (%s), target %s (%s)", s or "?", s_how, t or "?", t_how)
+    s, s_how = detect(src, src_lang, names[0])
+    t, t_how = detect(refs[0] if refs else hyps[0], tgt_lang, names[1])
+    log.debug("languages: source %s (%s), target %s (%s)", s or "?", s_how, t or "?", t_how)
     return {"src_lang": s, "src_lang_from": s_how, "tgt_lang": t, "tgt_lang_from": t_how}
 
 
@@ -148,7 +158,8 @@ def run_scoring(a: dict[str, Any]) -> str:
     if paired and sentence:
         raise ConfigError("statistical tests are unavailable in sentence-level mode")
     hyps, refs, src = read_streams(a["refs"], a["inputs"], a["src"])
-    langs = resolve_langs(a["langpair"], a["src_lang"], a["tgt_lang"], src, refs, hyps)
+    names = (str(a["src"]), str(a["refs"][0] if a["refs"] else a["inputs"][0]))
+    langs = resolve_langs(a["langpair"], a["src_lang"], a["tgt_lang"], src, refs, hyps, names)
     opts = MetricOptions(trg_lang=bleu_trg_lang(langs, a["tokenize"]), **a["metric_opts"])
     need_enc = "sim" in [m.lower() for m in a["metrics"]] or (sentence and src is not None)
     encoder = load_encoder(a["model"]) if need_enc else None
@@ -236,9 +247,11 @@ def score(
 ) -> None:
     """Score hypotheses against references like sacrebleu (BLEU, chrF, TER) plus embedding
     similarity (sim), with sacrebleu's paired significance tests against the first system."""
-    from driftscope.cli._common import emit, setup_logging
+    from driftscope.cli._common import check_output_path, emit, setup_logging
 
     setup_logging(quiet=quiet)
+    if out is not None:  # fail before reading and embedding anything
+        check_output_path(out, [*(refs or []), *(inputs or []), *([src] if src else [])])
     a = dict(locals())
     a.update(refs=refs or [], inputs=inputs or [], metrics=metrics or ["bleu"])
     a["format"] = a.pop("fmt")

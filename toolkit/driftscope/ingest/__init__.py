@@ -6,7 +6,12 @@ Imports only the leaf layer (``model``, ``errors``) and its backends (sentencex,
 from __future__ import annotations
 
 from driftscope.ingest.decode import DecodedText, clean_text, decode_bytes, read_text
-from driftscope.ingest.document import document_from_texts, read_document, read_lines
+from driftscope.ingest.document import (
+    check_language,
+    document_from_texts,
+    read_document,
+    read_lines,
+)
 from driftscope.ingest.langid import detect_language
 from driftscope.ingest.manifest import (
     Manifest,
@@ -21,6 +26,7 @@ __all__ = [
     "DecodedText",
     "Manifest",
     "VersionSpec",
+    "check_language",
     "clean_text",
     "decode_bytes",
     "detect_language",

@@ -27,6 +27,27 @@ def _compatible(a: str, b: str) -> bool:
     return a == b or any(a in g and b in g for g in _CLOSE)
 
 
+def check_language(text: str, lang: str, source: str) -> tuple[str, float]:
+    """Validate a user-given language code against the text.
+
+    Returns:
+        The detected (language, probability) of ``text`` (``("", 0.0)`` if too short).
+    Raises:
+        InputError: ``lang`` is not a code such as 'ru', or the detector is at least
+            ``LANG_CONFLICT_PROB`` sure the text is in an incompatible language.
+    """
+    lang = lang.strip().lower()
+    if not lang.isascii() or not 2 <= len(lang) <= 8:
+        raise InputError(f"{source}: {lang!r} is not a language code such as 'ru' or 'vi'")
+    det_lang, det_prob = detect_language(text[:_SAMPLE_CHARS])
+    if det_lang and det_prob >= LANG_CONFLICT_PROB and not _compatible(lang, det_lang):
+        raise InputError(
+            f"{source}: language given as {lang!r} but the text is {det_lang!r} "
+            f"(p={det_prob:.2f}); check the file or the language option"
+        )
+    return det_lang, det_prob
+
+
 def read_document(
     path: str | Path,
     lang: str | None = None,
@@ -54,22 +75,14 @@ def read_document(
     """
     p = Path(path)
     decoded = read_text(p)
-    sample = decoded.text[:_SAMPLE_CHARS]
-    det_lang, det_prob = detect_language(sample)
     if lang is None:
+        det_lang, det_prob = detect_language(decoded.text[:_SAMPLE_CHARS])
         if not det_lang:
             raise InputError(f"{p}: cannot detect the language (too little text); give it")
         lang, lang_prob, lang_source = det_lang, det_prob, "detected"
     else:
-        lang = lang.strip().lower()
-        if not lang.isascii() or not 2 <= len(lang) <= 8:
-            raise InputError(f"{p}: {lang!r} is not a language code such as 'ru' or 'vi'")
-        if det_lang and det_prob >= LANG_CONFLICT_PROB and not _compatible(lang, det_lang):
-            raise InputError(
-                f"{p}: language given as {lang!r} but the text is {det_lang!r} "
-                f"(p={det_prob:.2f}); check the file or the language option"
-            )
-        lang_prob, lang_source = 1.0, "given"
+        check_language(decoded.text, lang, str(p))
+        lang, lang_prob, lang_source = lang.strip().lower(), 1.0, "given"
     raw = split_document(decoded.text, lang, presegmented)
     if not raw:
         raise InputError(f"{p}: no segments")
@@ -108,13 +121,22 @@ def document_from_texts(
     return Document(doc_id=doc_id, lang=lang, segments=tuple(segs), role=role)
 
 
-def read_lines(path: str | Path) -> list[str]:
+def read_lines(path: str | Path, max_line_chars: int = MAX_SEGMENT_CHARS) -> list[str]:
     """Decoded, cleaned (NFC) lines of a line-parallel file; blank lines kept.
 
     A final newline does not make an extra empty line (sacrebleu semantics).
+
+    Raises:
+        InputError: as :func:`read_text`, or a line longer than ``max_line_chars`` (path:line).
     """
     text = read_text(path).text
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    for n, line in enumerate(lines, start=1):
+        if len(line) > max_line_chars:
+            raise InputError(
+                f"{path}:{n}: a line of {len(line)} characters (limit {max_line_chars}); "
+                "expected one segment per line"
+            )
     return lines
