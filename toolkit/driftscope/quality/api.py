@@ -17,6 +17,7 @@ from driftscope.model import Bead, Document, Flag, Span
 from driftscope.quality.calibrate import Baseline
 from driftscope.quality.evidence import BeadEvidence, bead_evidence
 from driftscope.quality.flags import FlagConfig, rule_flags, severity_at_least
+from driftscope.quality.text import main_script
 from driftscope.quality.tokens import TokenVectors, WordSupport, word_support
 
 # Flags of one family describe the same underlying problem when they meet across hops.
@@ -128,7 +129,9 @@ def flag_comparison(
         if len(src_tokens) != len(src.segments) or len(tgt_tokens) != len(tgt.segments):
             raise ConfigError("token vectors must be given for every segment of each document")
         support = _bead_support(ev, src_tokens, tgt_tokens, rng, src_vecs, tgt_vecs)
-    flags = rule_flags(ev, hop, src.doc_id, tgt.doc_id, cfg, src.lang, tgt.lang, support)
+    same_script = main_script(" ".join(src.texts[:200])) == main_script(" ".join(tgt.texts[:200]))
+    flags = rule_flags(ev, hop, src.doc_id, tgt.doc_id, cfg, src.lang, tgt.lang, support,
+                       same_script)
     out = []
     for f in flags:
         if not severity_at_least(f.severity, min_severity):
