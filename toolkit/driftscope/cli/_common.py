@@ -39,6 +39,8 @@ def check_output_path(out: Path, inputs: Iterable[Path | str] = ()) -> None:
     parent = out.resolve().parent
     if not parent.exists():
         raise OutputError(f"{out}: folder {parent} does not exist")
+    if not parent.is_dir():
+        raise OutputError(f"{out}: {parent} is a file, not a folder")
     if out.is_dir():
         raise OutputError(f"{out}: is a folder, expected a file")
     if not os.access(parent, os.W_OK):
