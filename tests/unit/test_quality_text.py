@@ -71,3 +71,10 @@ def test_foreign_runs_skip_names() -> None:
     assert r.text == "О военном сотрудничестве" and r.key == "cyrillic"
     assert tx.foreign_runs("Президент Alexander Lukashenko сказал", "cyrillic") == []
     assert tx.script_mixing("Привет мир", "cyrillic") == 0.0
+
+
+def test_entities_hyphenated_names_and_derivations_are_kept() -> None:
+    altered, missing = tx.entity_mismatch(
+        "Dr Ednan-Laperouse said the Brexiteers met at the Rhein-Neckar-Arena",
+        "Tiến sĩ Ednan-Laperouse nói những người ủng hộ Brexit gặp nhau tại Rhein-Neckar-Arena")
+    assert altered == []

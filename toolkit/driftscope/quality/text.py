@@ -229,11 +229,16 @@ def entity_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
     (Мясникович -> Myasnikov). Not found: no target word is even close; across languages that
     translate names (Россия -> Nga) this is weak evidence, so callers rate it low.
     """
-    tgt_keys = [translit(m.group()) for m in _WORD_RE.finditer(tgt)]
+    tgt_words = [m.group() for m in _WORD_RE.finditer(tgt)]
+    tgt_keys = [translit(w) for w in tgt_words] + [
+        translit(p) for w in tgt_words if "-" in w for p in w.split("-")]
     altered, missing = [], []
     for e in find_entities(src):
         if len(e.key) < 3 or any(_skeleton_match(e.key, k) for k in tgt_keys):
             continue
+        if main_script(e.text) == main_script(tgt) and any(
+                len(k) >= 4 and translit(e.text).startswith(k) for k in tgt_keys):
+            continue  # same script, target keeps the stem: derivation (Brexiteers -> Brexit)
         (altered if any(_near_miss(e.key, k) for k in tgt_keys) else missing).append(e)
     return altered, missing
 
