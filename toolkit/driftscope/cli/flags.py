@@ -91,7 +91,10 @@ def flags_cmd(
         raise ConfigError(f"--severity must be one of {', '.join(_SEVERITIES)}, not {severity!r}")
     import numpy as np
 
-    from driftscope.cli._common import emit
+    from driftscope.cli._common import check_output_path, emit
+
+    if out is not None:  # fail before any embedding work
+        check_output_path(out, [src, tgt])
     from driftscope.embed import get_encoder
     from driftscope.ingest import read_document
     from driftscope.quality import flag_comparison
