@@ -122,7 +122,7 @@ _LATE_OUTPUT = (
 KNOWN_BUGS: dict[tuple[str, str], str] = {
     **{
         (cmd, case): _LATE_OUTPUT.format(file=file)
-        for cmd, file in [("align", "cli/align.py"), ("flags", "cli/flags.py")]
+        for cmd, file in [("align", "cli/align.py")]
         for case in OUTPUT_CASES
     },
 }
