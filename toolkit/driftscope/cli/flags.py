@@ -1,12 +1,21 @@
-"""``driftscope flags SRC TGT``: flag problems of a translation against its source.
+"""``driftscope flags``: flag problems of a translation (or of every hop of a corpus chain).
 
-Aligns with ``driftscope.align`` when it provides ``align_documents``; until then, and always
-with ``--presegmented`` input of equal length, line i is paired with line i (1-1). Heavy
-imports (encoders, torch) happen inside the command body.
+A thin layer over :mod:`driftscope.pipeline`, so the flags come from the real aligner:
+
+* ``driftscope flags SRC TGT`` runs ``run_pair`` (one hop ``src-tgt``);
+* ``driftscope flags CORPUS`` (a corpus folder or its ``manifest.toml``) runs ``run_manifest``:
+  the flags of every hop of the chain, then those of the direct original-to-final pair, each
+  labelled with the hop that introduced it (``driftscope.quality.attribute``).
+
+Output: ``text`` (one flag per line: comparison, hop, kind, severity, segment ids, the short
+texts) or ``jsonl`` (one :class:`driftscope.model.Flag` per line as ``driftscope.model.to_dict``
+gives it, plus a ``"comparison"`` key naming the compared pair; drop that key to rebuild the
+Flag). Heavy imports (encoders, torch) happen inside the command body.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,61 +23,86 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
-from driftscope.errors import ConfigError
+from driftscope.errors import ConfigError, InputError
 
 log = logging.getLogger("driftscope.flags")
 
 _SEVERITIES = ("low", "medium", "high")
 _FORMATS = ("text", "jsonl")
+_SHORT = 60
 
 
-def pair_beads(src: Any, tgt: Any) -> tuple[Any, ...]:
-    """1-1 beads for documents with the same number of segments."""
-    from driftscope.model import Bead
-
-    if len(src.segments) != len(tgt.segments):
-        raise ConfigError(
-            f"{src.source or src.doc_id} has {len(src.segments)} segments but "
-            f"{tgt.source or tgt.doc_id} has {len(tgt.segments)}; 1-1 pairing needs equal "
-            "counts (sentence alignment is not available in this build)")
-    return tuple(Bead((i,), (i,)) for i in range(len(src.segments)))
+def short(text: str, n: int = _SHORT) -> str:
+    """One line of at most ``n`` characters (whitespace collapsed, ``…`` when cut)."""
+    t = " ".join(text.split())
+    return t if len(t) <= n else t[: n - 1].rstrip() + "…"
 
 
-def align_or_pair(src: Any, tgt: Any, encoder: Any, presegmented: bool) -> tuple[Any, ...]:
-    """Beads from ``driftscope.align.align_documents`` when present, else 1-1 pairing."""
-    if presegmented and len(src.segments) == len(tgt.segments):
-        return pair_beads(src, tgt)
-    try:
-        from driftscope.align import align_documents  # type: ignore[attr-defined]
-    except ImportError:
-        return pair_beads(src, tgt)
-    return tuple(align_documents(src, tgt, encoder))
+def flag_rows(result: Any) -> list[tuple[str, Any]]:
+    """(comparison label, Flag) for every flag of a RunResult, hops first, direct pair last."""
+    rows = []
+    for comp in result.comparisons:
+        for f in comp.flags:
+            rows.append((comp.hop, f))
+    return rows
 
 
-def format_text(flags: Any) -> str:
+def _texts(result: Any, doc_id: str, ids: tuple[int, ...]) -> str:
+    doc = next((d for d in result.documents if d.doc_id == doc_id), None)
+    if doc is None or not ids:
+        return "—"
+    return short(" ".join(doc.segments[i].text for i in ids if 0 <= i < len(doc.segments)))
+
+
+def format_text(result: Any) -> str:
+    """One line per flag: ``comparison hop kind severity src[..] tgt[..] "src" -> "tgt"``."""
     lines = []
-    for f in flags:
-        where = f"src{list(f.src)} tgt{list(f.tgt)}"
-        spans = " | ".join(f"{s.version}:{s.segment}[{s.start}:{s.end}] {s.text!r}"
-                           for s in f.spans)
-        lines.append(f"{f.severity:<6} {f.kind:<16} {f.hop} {where} "
-                     f"value={f.value:.3g} thr={f.threshold:.3g}  {f.note}"
-                     + (f"\n       {spans}" if spans else ""))
+    by_hop = {c.hop: c for c in result.comparisons}
+    for label, f in flag_rows(result):
+        comp = by_hop[label]
+        hop = f.hop if f.hop != label else "-"
+        lines.append(
+            f"{label}\t{hop}\t{f.kind}\t{f.severity}\tsrc{list(f.src)}\ttgt{list(f.tgt)}\t"
+            f"{_texts(result, comp.src_id, f.src)!r} -> {_texts(result, comp.tgt_id, f.tgt)!r}"
+            f"\t{f.note}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def format_jsonl(flags: Any) -> str:
-    from driftscope.model import to_json
+def format_jsonl(result: Any) -> str:
+    """One Flag per line (``to_dict``) with its ``comparison`` label."""
+    from driftscope.model import to_dict
 
-    return "".join(to_json(f, indent=None) + "\n" for f in flags)
+    return "".join(
+        json.dumps({"comparison": label, **to_dict(f)}, ensure_ascii=False) + "\n"
+        for label, f in flag_rows(result))
+
+
+def _inputs(paths: list[Path]) -> tuple[str, list[Path]]:
+    """("pair" | "manifest", every file the run reads), checked before any work."""
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"{p}: no such file or folder")
+    if len(paths) == 2:
+        for p in paths:
+            if p.is_dir():
+                raise InputError(f"{p}: is a folder; two inputs must be text files")
+        return "pair", paths
+    if len(paths) == 1 and (paths[0].is_dir() or paths[0].suffix.lower() == ".toml"):
+        from driftscope.ingest import load_manifest
+
+        man = load_manifest(paths[0])
+        root = Path(man.root)
+        files = [root / v.file for v in man.versions] + [
+            root / v.segments for v in man.versions if v.segments]
+        return "manifest", [paths[0], *files]
+    raise ConfigError("give two text files (source, target) or one corpus folder / "
+                      "manifest.toml")
 
 
 @app.command("flags")
 def flags_cmd(
-    src: Annotated[Path, typer.Argument(help="Source (original) text.", exists=True,
-                                        dir_okay=False, readable=True)],
-    tgt: Annotated[Path, typer.Argument(help="Target (translation) text.", exists=True,
-                                        dir_okay=False, readable=True)],
+    inputs: Annotated[list[Path], typer.Argument(
+        help="SRC TGT (two text files), or one corpus folder / manifest.toml.")],
     src_lang: Annotated[str | None, typer.Option("--src-lang", help="Source language.")] = None,
     tgt_lang: Annotated[str | None, typer.Option("--tgt-lang", help="Target language.")] = None,
     presegmented: Annotated[bool, typer.Option(
@@ -76,48 +110,36 @@ def flags_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or jsonl.")] = "text",
     severity: Annotated[str, typer.Option(
         "--severity", help="Show flags of this severity or higher.")] = "medium",
-    encoder_name: Annotated[str | None, typer.Option(
-        "--encoder", help="Sentence encoder (default: offline e5-small).")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", "--encoder", help="Sentence encoder (default: offline e5-small).")] = None,
     terms: Annotated[bool, typer.Option(
         "--terms/--no-terms", help="Word-level support (suspicious terms).")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Seed of random-pair sampling.")] = 0,
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
 ) -> int:
     """Flag omissions, additions, garbled or untranslated passages, number, name and term
-    problems, duplicates and broken segments."""
+    problems, duplicates and broken segments (aligned with the real aligner)."""
     if fmt not in _FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(_FORMATS)}, not {fmt!r}")
     if severity not in _SEVERITIES:
         raise ConfigError(f"--severity must be one of {', '.join(_SEVERITIES)}, not {severity!r}")
-    import numpy as np
-
     from driftscope.cli._common import check_output_path, emit
 
+    mode, files = _inputs(list(inputs))
+    if mode == "manifest" and (src_lang or tgt_lang or presegmented):
+        raise ConfigError("--src-lang/--tgt-lang/--presegmented apply to two files; a manifest "
+                          "names its own languages and segment files")
     if out is not None:  # fail before any embedding work
-        check_output_path(out, [src, tgt])
-    from driftscope.embed import get_encoder
-    from driftscope.ingest import read_document
-    from driftscope.quality import flag_comparison
+        check_output_path(out, files)
+    from driftscope import pipeline
 
-    sdoc = read_document(src, src_lang, presegmented=presegmented, doc_id=src_lang or None)
-    tdoc = read_document(tgt, tgt_lang, presegmented=presegmented, doc_id=tgt_lang or None)
-    if sdoc.doc_id == tdoc.doc_id:  # same file stem: keep versions distinguishable in spans
-        import dataclasses
-
-        tdoc = dataclasses.replace(tdoc, doc_id=tdoc.doc_id + "-tgt")
-    enc = get_encoder(encoder_name)
-    beads = align_or_pair(sdoc, tdoc, enc, presegmented)
-    svec = np.asarray(enc.encode(list(sdoc.texts)), dtype=np.float32)
-    tvec = np.asarray(enc.encode(list(tdoc.texts)), dtype=np.float32)
-    stok = ttok = None
-    if terms and hasattr(enc, "model"):
-        from driftscope.quality.tokens import embed_tokens
-
-        stok = embed_tokens(enc.model, list(sdoc.texts), enc.prompt)
-        ttok = embed_tokens(enc.model, list(tdoc.texts), enc.prompt)
-    found = flag_comparison(sdoc, tdoc, beads, src_vecs=svec, tgt_vecs=tvec, src_tokens=stok,
-                            tgt_tokens=ttok, rng=np.random.default_rng(seed),
-                            min_severity=severity)
-    log.info("%d flags at severity >= %s (%d beads)", len(found), severity, len(beads))
-    emit(format_jsonl(found) if fmt == "jsonl" else format_text(found), out, [src, tgt])
+    cfg = pipeline.PipelineConfig(model=model, min_severity=severity, terms=terms, seed=seed)
+    if mode == "pair":
+        result = pipeline.run_pair(inputs[0], inputs[1], src_lang, tgt_lang, cfg,
+                                   presegmented=presegmented)
+    else:
+        result = pipeline.run_manifest(inputs[0], cfg)
+    log.info("%d flags at severity >= %s over %d comparisons", len(flag_rows(result)),
+             severity, len(result.comparisons))
+    emit(format_jsonl(result) if fmt == "jsonl" else format_text(result), out, files)
     return 0
