@@ -244,7 +244,7 @@ def report_cmd(
     with _progress(quiet) as bar:
         task = bar.add_task("computing", total=None) if bar else None
         say = (lambda msg: bar.update(task, description=msg)) if bar else None
-        result = load_result(inputs, lang or [], presegmented, say, cfg)
+        result = _min_severity(load_result(inputs, lang or [], presegmented, say, cfg), severity)
         if bar:
             bar.update(task, total=1, completed=1)
     files = write_outputs(result, out, inputs, quiet)
@@ -255,6 +255,26 @@ def report_cmd(
         for f in c.flags
     ):
         raise typer.Exit(1)
+
+
+def _min_severity(result: Any, severity: str) -> Any:
+    """Drop flags below ``severity`` (a view operation: also applies when re-rendering JSON)."""
+    import dataclasses
+
+    from driftscope.model import SEVERITIES
+
+    if severity not in SEVERITIES:
+        raise ConfigError(f"--severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    rank = SEVERITIES.index(severity)
+    if rank == 0:
+        return result
+    comps = tuple(
+        dataclasses.replace(
+            c, flags=tuple(f for f in c.flags if SEVERITIES.index(f.severity) >= rank)
+        )
+        for c in result.comparisons
+    )
+    return dataclasses.replace(result, comparisons=comps)
 
 
 def check_output_dir(out: Path, inputs: list[Path]) -> None:
@@ -355,7 +375,10 @@ def coverage_cmd(
         Path | None, typer.Option("--out", "-o", help="Write here (atomically), not stdout.")
     ] = None,
     encoder: Annotated[
-        str, typer.Option("--encoder", help="Encoder name (default: the offline e5-small).")
+        str,
+        typer.Option(
+            "--model", "--encoder", help="Encoder name or folder (default: the offline e5-small)."
+        ),
     ] = "",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the aligner's sampling.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
