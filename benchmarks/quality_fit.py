@@ -3,14 +3,18 @@
     .venv/bin/python benchmarks/quality_fit.py [--write]
 
 Data (read-only, /work/shared/data): the de-en hallucination dev half and MLQE-PE ru-en.
-* ``qe`` / ``qe:e5``: ridge regression of ``z_mean`` on MLQE-PE ru-en *train* (a seeded sample
-  of 2,500 rows; with and without USE-m3). Never fitted on dev.
+* ``qe`` / ``qe:e5``: ridge regression of ``z_mean`` on the whole MLQE-PE ru-en *train* split
+  (7,000 rows; ``--subset``: a seeded sample of 2,500), scalar features plus the embedding
+  blocks ``u*v`` (with and without USE-m3); alpha by leave-one-out CV on train.
+  Never fitted on dev.
 * ``hallucination`` / ``omission`` (and ``:e5`` variants): logistic regression on the
   hallucination *dev* half, which has no train split. Their AUROC is reported only as 5-fold
   cross-validation grouped by source sentence, never as a fit-on-all number.
 
-Embeddings are cached under .cache/quality/ (``{set}.e5.npz`` with sentence and token vectors
-of e5-small with its default ``query: `` prompt, ``{set}.use.npz``), so re-runs embed nothing.
+Embeddings are cached under .cache/quality/<encoder id>/p-<prompt>/ (``{set}.e5.npz``: sentence
+and token vectors of the *default* encoder with its default prompt, see quality_embed.py) and
+.cache/quality/{set}.use.npz, so re-runs embed nothing. The encoder id, revision and prompt
+are written into every combiner; ``combined_qe`` refuses other encoders or prompts.
 """
 
 from __future__ import annotations
@@ -50,20 +54,55 @@ def read_mlqe(split: str, n: int | None = None) -> list[dict[str, str]]:
     return rows
 
 
-def embed_set(name: str, texts: list[str], use: bool = True) -> dict[str, object]:
-    """Sentence + token vectors (e5) and USE vectors, cached in .cache/quality."""
-    CACHE.mkdir(parents=True, exist_ok=True)
-    p_e5, p_use = CACHE / f"{name}.e5.npz", CACHE / f"{name}.use.npz"
-    if not p_e5.exists():
-        from driftscope.embed import get_encoder
-        from driftscope.quality.tokens import embed_tokens
+def encoder_key() -> tuple[str, str]:
+    """(id, prompt) of the default encoder: what users run and what the combiners must match."""
+    from driftscope.embed import get_encoder
 
-        enc = get_encoder()
-        sent = np.asarray(enc.encode(texts), dtype=np.float32)
-        tv = embed_tokens(enc.model, texts, enc.prompt)
-        offs = np.cumsum([0] + [len(t.vecs) for t in tv])
-        np.savez(p_e5, sent=sent, tok=np.concatenate([t.vecs for t in tv]).astype(np.float16),
-                 offs=offs, spans=np.array([sp for t in tv for sp in t.spans]).reshape(-1, 2))
+    enc = get_encoder()
+    return enc.id, enc.prompt
+
+
+def cache_dir() -> Path:
+    """.cache/quality/<encoder id>/p-<prompt tag>: vectors are cached per (encoder, prompt)."""
+    eid, prompt = encoder_key()
+    tag = "".join(c for c in prompt if c.isalnum()) or "none"
+    d = CACHE / eid / f"p-{tag}"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def all_sets() -> list[tuple[str, list[str], bool]]:
+    """(cache name, texts, layer mix?) of every set the quality benchmarks embed, in order."""
+    import quality_bench as qb
+
+    dev, tr, rest = read_mlqe("dev"), read_mlqe("train", N_TRAIN), read_mlqe_rest()
+    hal = read_hal()
+    _, nt = qb.read_ntrex()
+    return [("mq_dev_src", [r["original"] for r in dev], False),
+            ("mq_dev_mt", [r["translation"] for r in dev], False),
+            ("hal_src", [r["src"] for r in hal], False),
+            ("hal_mt", [r["mt"] for r in hal], False),
+            ("mq_tr_src", [r["original"] for r in tr], False),
+            ("mq_tr_mt", [r["translation"] for r in tr], False),
+            ("nt_en", nt["en"], True), ("nt_ru", nt["ru"], True), ("nt_vi", nt["vi"], True),
+            ("mq_tr2_src", [r["original"] for r in rest], False),
+            ("mq_tr2_mt", [r["translation"] for r in rest], False)]
+
+
+def read_mlqe_rest() -> list[dict[str, str]]:
+    """The MLQE-PE ru-en train rows NOT in the seeded ``N_TRAIN`` sample (file order)."""
+    rows = read_mlqe("train")
+    taken = set(np.random.default_rng(SEED).permutation(len(rows))[:N_TRAIN].tolist())
+    return [r for i, r in enumerate(rows) if i not in taken]
+
+
+def embed_set(name: str, texts: list[str], use: bool = True) -> dict[str, object]:
+    """Sentence + token vectors (e5, current default prompt) and USE vectors, cached."""
+    p_e5, p_use = cache_dir() / f"{name}.e5.npz", CACHE / f"{name}.use.npz"
+    if not p_e5.exists():
+        import quality_embed
+
+        quality_embed.save(name, texts)
     z = np.load(p_e5)
     out: dict[str, object] = {"sent": z["sent"]}
     if "tok" in z:
@@ -95,6 +134,16 @@ def features(src: list[str], tgt: list[str], a: dict, b: dict) -> np.ndarray:
                          a.get("tok"), b.get("tok"), a.get("use"), b.get("use"))
 
 
+def _cat(a: object, b: object) -> object:
+    return a + b if isinstance(a, list) else np.concatenate([a, b])  # type: ignore[list-item]
+
+
+def blocks(a: dict, b: dict) -> dict[str, np.ndarray]:
+    from driftscope.quality.combine import embedding_blocks
+
+    return embedding_blocks(a["sent"], b["sent"], a.get("use"), b.get("use"))
+
+
 def hal_labels(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
     def lab(k: str) -> np.ndarray:
         return np.array([int(float(r[k])) for r in rows])
@@ -107,14 +156,18 @@ def hal_labels(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
 def _export(name: str, kind: str, feats: list[str], model: object, note: str) -> dict:
     sc, est = model.steps[0][1], model.steps[1][1]  # type: ignore[attr-defined]
     coef = np.ravel(est.coef_)
-    return {"kind": kind, "features": feats, "mean": [float(x) for x in sc.mean_],
+    from driftscope.embed import get_encoder
+
+    enc = get_encoder()
+    return {"encoder": enc.id, "prompt": enc.prompt, "revision": getattr(enc, "revision", ""),
+            "kind": kind, "features": feats, "mean": [float(x) for x in sc.mean_],
             "scale": [float(x) for x in sc.scale_], "coef": [float(x) for x in coef],
             "intercept": float(np.ravel([est.intercept_])[0]), "note": note}
 
 
 def main() -> None:
     from driftscope.quality.combine import FEATURES
-    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.linear_model import LogisticRegression, RidgeCV
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import GroupKFold
     from sklearn.pipeline import make_pipeline
@@ -122,43 +175,62 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write combiners.json")
+    ap.add_argument("--subset", action="store_true",
+                    help=f"fit QE on the seeded {N_TRAIN}-row train sample only")
     args = ap.parse_args()
     results: dict[str, object] = {}
     combiners: dict[str, dict] = {}
     all_f = list(FEATURES)
     no_use = [f for f in FEATURES if f != "use_z"]
 
-    # --- MLQE-PE ru-en: fit on train, evaluate on dev
+    # --- MLQE-PE ru-en: fit on the whole train split, evaluate on dev
     tr, dev = read_mlqe("train", N_TRAIN), read_mlqe("dev")
-    Xtr = features([r["original"] for r in tr], [r["translation"] for r in tr],
-                   embed_set("mq_tr_src", [r["original"] for r in tr]),
-                   embed_set("mq_tr_mt", [r["translation"] for r in tr]))
-    Xdv = features([r["original"] for r in dev], [r["translation"] for r in dev],
-                   embed_set("mq_dev_src", [r["original"] for r in dev]),
-                   embed_set("mq_dev_mt", [r["translation"] for r in dev]))
+    a_tr, b_tr = embed_set("mq_tr_src", [r["original"] for r in tr]), embed_set(
+        "mq_tr_mt", [r["translation"] for r in tr])
+    if not args.subset:
+        rest = read_mlqe_rest()
+        a2 = embed_set("mq_tr2_src", [r["original"] for r in rest])
+        b2 = embed_set("mq_tr2_mt", [r["translation"] for r in rest])
+        tr = tr + rest
+        a_tr = {k: _cat(a_tr[k], a2[k]) for k in ("sent", "tok", "use")}
+        b_tr = {k: _cat(b_tr[k], b2[k]) for k in ("sent", "tok", "use")}
+    a_dv = embed_set("mq_dev_src", [r["original"] for r in dev])
+    b_dv = embed_set("mq_dev_mt", [r["translation"] for r in dev])
+    Xtr = features([r["original"] for r in tr], [r["translation"] for r in tr], a_tr, b_tr)
+    Xdv = features([r["original"] for r in dev], [r["translation"] for r in dev], a_dv, b_dv)
+    Etr, Edv = blocks(a_tr, b_tr), blocks(a_dv, b_dv)
     perm = np.roll(np.arange(len(tr)), 1)
-    a_tr, b_tr = embed_set("mq_tr_src", []), embed_set("mq_tr_mt", [])
     b_rand = {"sent": b_tr["sent"][perm], "tok": [b_tr["tok"][i] for i in perm],
               "use": b_tr["use"][perm]}
     Xrand = features([r["original"] for r in tr], [tr[i]["translation"] for i in perm],
                      a_tr, b_rand)
+    Erand = blocks(a_tr, b_rand)
     ytr = np.array([float(r["z_mean"]) for r in tr])
     ydv = np.array([float(r["z_mean"]) for r in dev])
-    mq: dict[str, float] = {}
-    for f in ("e5_z", "use_z", "cov_t_z", "cov_s_z"):
+    mq: dict[str, float] = {"train_rows": len(tr), "dev_rows": len(dev)}
+    for f in ("e5_z", "use_z", "cov_t_z", "cov_s_z", "e5_m"):
         mq[f"pearson_{f}"] = float(np.corrcoef(Xdv[:, FEATURES.index(f)], ydv)[0, 1])
-    for variant, feats in (("", all_f), ("e5", no_use)):
+    alphas = np.logspace(-1, 5, 13)
+    qe_models = {}
+    for variant, feats, blk in (("", all_f, ("e5", "use")), ("e5", no_use, ("e5",))):
         idx = [FEATURES.index(f) for f in feats]
-        m = make_pipeline(StandardScaler(), Ridge(alpha=10.0)).fit(Xtr[:, idx], ytr)
-        r = float(np.corrcoef(m.predict(Xdv[:, idx]), ydv)[0, 1])
-        mq[f"pearson_qe{':' + variant if variant else ''}"] = r
         key = "qe" + (f":{variant}" if variant else "")
+        # scalar features only (the v1 combiner's design), for comparison
+        m0 = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas)).fit(Xtr[:, idx], ytr)
+        mq[f"pearson_{key}_scalar_only"] = float(np.corrcoef(m0.predict(Xdv[:, idx]), ydv)[0, 1])
+        design = lambda X, E, idx=idx, blk=blk: np.hstack([X[:, idx]] + [E[b] for b in blk])  # noqa: E731
+        m = make_pipeline(StandardScaler(), RidgeCV(alphas=alphas)).fit(design(Xtr, Etr), ytr)
+        r = float(np.corrcoef(m.predict(design(Xdv, Edv)), ydv)[0, 1])
+        mq[f"pearson_{key}"] = r
+        mq[f"alpha_{key}"] = float(m[-1].alpha_)
         combiners[key] = _export(
-            "qe", "ridge", feats, m, f"ridge on MLQE-PE ru-en train ({N_TRAIN} rows, seed "
-            f"{SEED}); Pearson with z_mean on dev {r:.3f}")
+            "qe", "ridge", feats, m, f"ridge on MLQE-PE ru-en train ({len(tr)} rows; alpha "
+            f"{m[-1].alpha_:g} by leave-one-out CV on train); Pearson with z_mean on dev {r:.3f}")
+        combiners[key]["blocks"] = list(blk)
         # fixed points of the calibrated scale: random train pairs -> 0, median train pair -> 1
-        combiners[key]["one"] = float(np.median(m.predict(Xtr[:, idx])))
-        combiners[key]["zero"] = float(np.median(m.predict(Xrand[:, idx])))
+        combiners[key]["one"] = float(np.median(m.predict(design(Xtr, Etr))))
+        combiners[key]["zero"] = float(np.median(m.predict(design(Xrand, Erand))))
+        qe_models[key] = (m, design)
     results["mlqe_ru_en_dev"] = mq
 
     # --- hallucinations de-en dev: grouped CV only
@@ -169,15 +241,16 @@ def main() -> None:
     groups = np.array([zlib.crc32(s.encode("utf-8")) for s in src])
     hal: dict[str, object] = {"n": len(rows), "positives": {k: int(v.sum()) for k, v in ys.items()}}
     single = {}
-    for f in ("e5_z", "use_z", "cov_s_z", "lr_neg"):
+    for f in ("e5_z", "use_z", "cov_s_z", "lr_neg", "e5_m"):
         single[f] = {k: float(100 * roc_auc_score(y, -X[:, FEATURES.index(f)]))
                      for k, y in ys.items()}
     mean_z = X[:, FEATURES.index("e5_z")] + X[:, FEATURES.index("use_z")]
     single["e5_z+use_z"] = {k: float(100 * roc_auc_score(y, -mean_z)) for k, y in ys.items()}
     hal["auroc_single_feature_no_fit"] = single
-    qe = make_pipeline(StandardScaler(), Ridge(alpha=10.0)).fit(Xtr, ytr)
-    hal["auroc_mlqe_qe_no_fit_on_this_set"] = {
-        k: float(100 * roc_auc_score(y, -qe.predict(X))) for k, y in ys.items()}
+    Eh = blocks(embed_set("hal_src", src), embed_set("hal_mt", mt))
+    for key, (qm, design) in qe_models.items():  # ru-en QE applied to de-en: a transfer check
+        hal[f"auroc_mlqe_{key}_no_fit_on_this_set"] = {
+            k: float(100 * roc_auc_score(y, -qm.predict(design(X, Eh)))) for k, y in ys.items()}
     cv: dict[str, dict[str, float]] = {}
     for target, label in (("hallucination", "any"), ("omission", "omission")):
         for variant, feats in (("", all_f), ("e5", no_use)):

