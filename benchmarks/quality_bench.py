@@ -6,7 +6,8 @@
   (combiners fitted on MLQE train; hallucination combiners only cross-validated, grouped by src).
 * False flags: share of NTREX dev sentences (clean human en->ru, en->vi, 1-1 by line) with a
   flag at the default severity (medium), flagged per document with ``flag_comparison``.
-* Gold: precision/recall of ``flag_chain`` on corpora/nato-lukashenko with the gold beads.
+* Gold: precision/recall of the pipeline's flags (``run_manifest``, its own alignment) on
+  corpora/nato-lukashenko, and of ``flag_chain`` with the gold beads (``gold_beads``).
 Writes benchmarks/results/quality.json.
 """
 
@@ -52,10 +53,10 @@ def _doc(texts: list[str], lang: str, doc_id: str):  # noqa: ANN202
 
 
 def token_cache(name: str, texts: list[str]) -> list:
-    """Layer-mix token vectors (suspicious terms), cached in .cache/quality/{name}.tok.npz."""
+    """Layer-mix token vectors (suspicious terms), cached next to the e5 vectors (cache_dir)."""
     from driftscope.quality.tokens import TokenVectors, embed_tokens
 
-    path = qf.CACHE / f"{name}.tok.npz"
+    path = qf.cache_dir() / f"{name}.tok.npz"
     if not path.exists():
         from driftscope.embed import get_encoder
 
