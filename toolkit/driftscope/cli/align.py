@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import emit, setup_logging
+from driftscope.cli._common import check_output_path, emit, setup_logging
 from driftscope.errors import ConfigError
 
 FORMATS = ("beads", "tsv", "jsonl", "tmx")
@@ -145,6 +145,8 @@ def align_cmd(
         max_bead=max_bead, skip=skip, merge_penalty=merge_penalty, length_weight=length_weight,
         band=band, embed=embed, use_paragraphs=not no_paragraphs, seed=seed,
     )  # fmt: skip
+    if out is not None:  # before any reading, embedding or aligning
+        check_output_path(out, [src, tgt])
     a, b = _docs(src, tgt, src_lang, tgt_lang, presegmented)
     from driftscope.embed import get_encoder
 
@@ -174,6 +176,8 @@ def eval_align_cmd(
         raise ConfigError(f"eval-align takes GOLD SYSTEM pairs, got {len(files)} files")
     if fmt not in ("text", "json"):
         raise ConfigError(f"--format must be text or json, got {fmt!r}")
+    if out is not None:
+        check_output_path(out, files)
     scores = score_files([(files[k], files[k + 1]) for k in range(0, len(files), 2)])
     text = scores.format() if fmt == "text" else json.dumps(scores.as_dict(), indent=1) + "\n"
     emit(text, out, files)
