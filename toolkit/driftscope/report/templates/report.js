@@ -20,5 +20,9 @@
     }
   }
   sel.forEach(function (s) { if (s) s.addEventListener("change", filter); });
+  // Printing shows every folded section (signature tables).
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  });
   document.documentElement.setAttribute("data-js", "ready");
 })();
