@@ -71,7 +71,9 @@ def _modules_after(code: str) -> set[str]:
 
 
 def test_import_and_help_do_not_load_torch() -> None:
-    mods = _modules_after("import driftscope, driftscope.ingest, driftscope.embed, driftscope.model")
+    mods = _modules_after(
+        "import driftscope, driftscope.ingest, driftscope.embed, driftscope.model"
+    )
     assert not {"torch", "sentence_transformers", "transformers"} & mods
     code = (
         "import sys\nfrom driftscope.cli import run\n"

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
-
 from driftscope.embed import HashEncoder
 from driftscope.score.calibration import data_calibrator
+
 from tests.helpers import ntrex_lines
 
 

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import emit
+from driftscope.cli._common import check_output_path, emit
 
 
 @app.command("segment")
 def segment_cmd(
-    path: Path = typer.Argument(..., help="Text file in any supported encoding."),
-    lang: str = typer.Option(None, "--lang", "-l", help="ISO 639-1 code; detected if omitted."),
-    fmt: str = typer.Option(
-        "lines",
-        "--format",
-        "-f",
-        help="lines (one sentence per line, blank between "
-        "paragraphs) or jsonl (text, span, paragraph, language per segment).",
-    ),
-    out: Path = typer.Option(None, "--out", "-o", help="Write here (atomically) not stdout."),
+    path: Annotated[Path, typer.Argument(help="Text file in any supported encoding.")],
+    lang: Annotated[
+        str | None, typer.Option("--lang", "-l", help="ISO 639-1 code; detected if omitted.")
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="lines (one sentence per line, blank line between paragraphs) or jsonl "
+            "(text, span, paragraph, language per segment).",
+        ),
+    ] = "lines",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here (atomically), not stdout.")
+    ] = None,
 ) -> None:
     """Decode, clean (NFC) and split a text into sentences, ready for --presegmented."""
     from driftscope.errors import ConfigError
@@ -30,6 +37,8 @@ def segment_cmd(
 
     if fmt not in ("lines", "jsonl"):
         raise ConfigError(f"--format must be lines or jsonl, not {fmt!r}")
+    if out is not None:
+        check_output_path(out, [path])
     doc = read_document(path, lang)
     rows: list[str] = []
     if fmt == "jsonl":
