@@ -14,18 +14,19 @@ import sys
 import time
 from pathlib import Path
 
+import _ntrex
+
 ROOT = Path(__file__).resolve().parents[1]
-NTREX = ROOT.parent / "shared" / "data" / "align" / "ntrex128-en-ru-vi-dev"
 
 
 def main() -> int:
     out = ROOT / "benchmarks" / "results" / "coverage_ntrex.json"
     cmd = [
         sys.executable, "-m", "driftscope", "coverage",
-        "--original", f"en={NTREX / 'newstest2019-src.eng.txt'}",
-        "--version", f"ru={NTREX / 'newstest2019-ref.rus.txt'}",
-        "--version", f"vi={NTREX / 'newstest2019-ref.vie.txt'}",
-        "--doc-ids", str(NTREX / "DOCUMENT_IDS.tsv"),
+        "--original", f"en={_ntrex.path('en')}",
+        "--version", f"ru={_ntrex.path('ru')}",
+        "--version", f"vi={_ntrex.path('vi')}",
+        "--doc-ids", str(_ntrex.NTREX / "DOCUMENT_IDS.tsv"),
         "--presegmented", "-f", "json", "-o", str(out), "-q",
     ]  # fmt: skip
     t0 = time.perf_counter()

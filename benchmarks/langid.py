@@ -15,19 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+import _ntrex
+
 ROOT = Path(__file__).resolve().parents[1]
-NTREX = ROOT.parent / "shared" / "data" / "align" / "ntrex128-en-ru-vi-dev"
-FILES = {
-    "en": "newstest2019-src.eng.txt",
-    "ru": "newstest2019-ref.rus.txt",
-    "vi": "newstest2019-ref.vie.txt",
-}
 CUTS = (1, 2, 3, 5, 8, 0)
 
 
-def _lines(name: str, n: int = 400) -> list[str]:
-    text = (NTREX / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
-    return [ln for ln in text.split("\n") if ln.strip()][:n]
+def _lines(lang: str, n: int = 400) -> list[str]:
+    return [ln for ln in _ntrex.lines(lang) if ln.strip()][:n]
 
 
 def _detectors():
@@ -49,7 +44,7 @@ def _detectors():
 
 
 def main() -> int:
-    data = {lang: _lines(f) for lang, f in FILES.items()}
+    data = {lang: _lines(lang) for lang in _ntrex.FILES}
     results: dict[str, dict[str, dict[str, float]]] = {}
     for name, fn in _detectors():
         results[name] = {}

@@ -19,18 +19,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import _ntrex
+
 ROOT = Path(__file__).resolve().parents[1]
-NTREX = ROOT.parent / "shared" / "data" / "align" / "ntrex128-en-ru-vi-dev"
-FILES = {
-    "en": "newstest2019-src.eng.txt",
-    "ru": "newstest2019-ref.rus.txt",
-    "vi": "newstest2019-ref.vie.txt",
-}
-
-
-def _lines(name: str) -> list[str]:
-    text = (NTREX / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
-    return text.rstrip("\n").split("\n")
 
 
 def _segmenters():
@@ -53,12 +44,12 @@ def _segmenters():
 
 
 def main() -> int:
-    ids = [ln.split("\t")[0] for ln in _lines("DOCUMENT_IDS.tsv")]
+    ids = _ntrex.doc_ids()
     results: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     for name, seg in _segmenters():
-        for lang, fname in FILES.items():
-            lines = _lines(fname)
-            assert len(lines) == len(ids), (fname, len(lines), len(ids))
+        for lang in _ntrex.FILES:
+            lines = _ntrex.lines(lang)
+            assert len(lines) == len(ids), (lang, len(lines), len(ids))
             t0 = time.perf_counter()
             split = sum(len(seg(lang, ln)) > 1 for ln in lines if ln.strip())
             docs: dict[str, list[str]] = defaultdict(list)
