@@ -54,10 +54,103 @@ def _norm_number(raw: str) -> str:
     return s.lstrip("0") or "0"
 
 
+# Month names count as numbers, so "в июне 2009" matches "tháng 6/2009" and "June 2009": word
+# stems (lower-cased) of en, ru, de, fr, es, it, pt month names -> month number. English "May"
+# is also a verb, so a bare "may" counts only capitalised and next to a number.
+_MONTHS = {
+    1: ("january", "jan", "январ", "januar", "janvier", "enero", "gennaio", "janeiro"),
+    2: ("february", "feb", "феврал", "februar", "février", "febrero", "febbraio", "fevereiro"),
+    3: ("march", "март", "марта", "марте", "märz", "mars", "marzo", "março"),
+    4: ("april", "apr", "апрел", "avril", "abril", "aprile"),
+    5: ("мая", "мае", "май", "mai", "mayo", "maggio", "maio"),
+    6: ("june", "jun", "июн", "juni", "juin", "junio", "giugno", "junho"),
+    7: ("july", "jul", "июл", "juli", "juillet", "julio", "luglio", "julho"),
+    8: ("august", "aug", "август", "août", "agosto"),
+    9: ("september", "sept", "sep", "сентябр", "septembre", "septiembre", "settembre", "setembro"),
+    10: ("october", "oct", "октябр", "oktober", "octobre", "octubre", "ottobre", "outubro"),
+    11: ("november", "nov", "ноябр", "novembre", "noviembre", "novembro"),
+    12: ("december", "dec", "декабр", "dezember", "décembre", "diciembre", "dicembre", "dezembro"),
+}
+_MONTH_RE = re.compile(r"\b[^\W\d_]{3,14}\b\.?")
+_STEM_MONTH = {stem: n for n, stems in _MONTHS.items() for stem in stems}
+_EN_MONTHS = {stems[0] for stems in _MONTHS.values()} - {"мая"}
+_RU_ADJ = dict(
+    zip(
+        (
+            "январск",
+            "февральск",
+            "мартовск",
+            "апрельск",
+            "майск",
+            "июньск",
+            "июльск",
+            "августовск",
+            "сентябрьск",
+            "октябрьск",
+            "ноябрьск",
+            "декабрьск",
+        ),
+        range(1, 13),
+        strict=True,
+    )
+)
+_MONTH_ABBREV = {
+    "jan",
+    "feb",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "mars",
+}
+_RU_END = {"", "ь", "я", "е", "ю", "ем", "ём", "а", "у", "ом"}  # case endings: июнь, июня, марте
+
+
+def _near_digit(text: str, start: int, end: int) -> bool:
+    return bool(re.search(r"\d", text[max(0, start - 4) : start] + text[end : end + 5]))
+
+
+def _month(word: str, text: str, start: int, end: int) -> int | None:
+    w = word.rstrip(".").lower()
+    if w == "may":  # mostly the verb: only capitalised and next to a number
+        return 5 if word[0].isupper() and _near_digit(text, start, end) else None
+    if w in _MONTH_ABBREV:  # "Jan", "Dec", "mars" are also names or words
+        dotted = word.endswith(".") and word[0].isupper()  # "Oct." is a month
+        return _STEM_MONTH[w] if dotted or _near_digit(text, start, end) else None
+    if w in _EN_MONTHS and not word[0].isupper():  # "march", "august": common words
+        return None
+    if w in _STEM_MONTH:
+        return _STEM_MONTH[w]
+    if w[:1] >= "\u0400":  # Russian months inflect: "июне", "февраля", "сентябре"
+        for stem, n in _RU_ADJ.items():  # "июньского саммита", "ноябрьские выборы"
+            if w.startswith(stem):
+                return n
+        for stem, n in _STEM_MONTH.items():
+            # "мая"/"мае"/"май" are full forms already ("маяк" is a lighthouse)
+            if stem[:1] >= "\u0400" and n != 5 and w.startswith(stem) and w[len(stem) :] in _RU_END:
+                return n
+    return None
+
+
 def find_numbers(text: str) -> list[Mention]:
-    """Numbers in ``text`` with normalised keys (script- and format-independent)."""
-    return [Mention(_norm_number(m.group()), m.group(), m.start(), m.end())
-            for m in _NUM_RE.finditer(text)]
+    """Numbers in ``text`` with normalised keys (script- and format-independent).
+
+    Month names are numbers too (key "6" for June, июнь, juin, ...).
+    """
+    out = [
+        Mention(_norm_number(m.group()), m.group(), m.start(), m.end())
+        for m in _NUM_RE.finditer(text)
+    ]
+    for m in _MONTH_RE.finditer(text):
+        n = _month(m.group(), text, m.start(), m.end())
+        if n is not None:
+            out.append(Mention(str(n), m.group(), m.start(), m.end()))
+    return sorted(out, key=lambda x: x.start)
 
 
 def number_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
@@ -83,8 +176,26 @@ def number_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
 
 
 # Unit conversions a human translator makes (imperial <-> metric), as target/source factors.
-_FACTORS = (2.54, 1 / 2.54, 0.4536, 1 / 0.4536, 1.609, 1 / 1.609, 0.3048, 1 / 0.3048, 0.9144,
-            1 / 0.9144, 3.785, 1 / 3.785, 0.0929, 10.764, 2.59, 0.405, 28.35, 0.02835)
+_FACTORS = (
+    2.54,
+    1 / 2.54,
+    0.4536,
+    1 / 0.4536,
+    1.609,
+    1 / 1.609,
+    0.3048,
+    1 / 0.3048,
+    0.9144,
+    1 / 0.9144,
+    3.785,
+    1 / 3.785,
+    0.0929,
+    10.764,
+    2.59,
+    0.405,
+    28.35,
+    0.02835,
+)
 _SCALES = (1e3, 1e6, 1e9, 1e-3, 1e-6, 1e-9)  # "3,000" == "3 тыс.", "2 billion" == "2 млрд"
 
 
@@ -146,10 +257,52 @@ def script_mixing(text: str, expected: str = "") -> float:
 
 
 # --------------------------------------------------------------------------- transliteration
-_CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў",
-                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o",
-                 "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
-                 "yu", "ya", "i", "yi", "ye", "g", "u"], strict=True))
+_CYR = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "",
+            "y",
+            "",
+            "e",
+            "yu",
+            "ya",
+            "i",
+            "yi",
+            "ye",
+            "g",
+            "u",
+        ],
+        strict=True,
+    )
+)
 
 
 def translit(word: str) -> str:
@@ -166,8 +319,18 @@ def translit(word: str) -> str:
             out.append("".join(c for c in base if c.isascii() and c.isalnum()))
     s = "".join(out)
     # common spelling variants of the same sound across romanisations
-    for a, b in (("kh", "h"), ("ck", "k"), ("w", "v"), ("j", "y"), ("x", "ks"), ("iy", "y"),
-                 ("yy", "y"), ("ii", "i"), ("ph", "f"), ("c", "k")):
+    for a, b in (
+        ("kh", "h"),
+        ("ck", "k"),
+        ("w", "v"),
+        ("j", "y"),
+        ("x", "ks"),
+        ("iy", "y"),
+        ("yy", "y"),
+        ("ii", "i"),
+        ("ph", "f"),
+        ("c", "k"),
+    ):
         s = s.replace(a, b)
     return s
 
@@ -203,7 +366,7 @@ def find_entities(text: str) -> list[Mention]:
         if not w[0].isupper() or any(c.isdigit() for c in w):
             continue
         before = text[: m.start()].rstrip()
-        sentence_start = not before or before[-1] in ".!?:«\"“„(—–-"
+        sentence_start = not before or before[-1] in '.!?:«"“„(—–-'
         acronym = len(w) >= 2 and w.isupper()
         if sentence_start and not acronym:
             continue
@@ -231,13 +394,15 @@ def entity_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
     """
     tgt_words = [m.group() for m in _WORD_RE.finditer(tgt)]
     tgt_keys = [translit(w) for w in tgt_words] + [
-        translit(p) for w in tgt_words if "-" in w for p in w.split("-")]
+        translit(p) for w in tgt_words if "-" in w for p in w.split("-")
+    ]
     altered, missing = [], []
     for e in find_entities(src):
         if len(e.key) < 3 or any(_skeleton_match(e.key, k) for k in tgt_keys):
             continue
         if main_script(e.text) == main_script(tgt) and any(
-                len(k) >= 4 and translit(e.text).startswith(k) for k in tgt_keys):
+            len(k) >= 4 and translit(e.text).startswith(k) for k in tgt_keys
+        ):
             continue  # same script, target keeps the stem: derivation (Brexiteers -> Brexit)
         (altered if any(_near_miss(e.key, k) for k in tgt_keys) else missing).append(e)
     return altered, missing
@@ -297,8 +462,12 @@ def starts_lowercase(text: str) -> bool:
 
 def looks_broken(text: str, next_text: str | None) -> bool:
     """A segment cut mid-sentence: no terminal punctuation and the next one starts lower-case."""
-    return (next_text is not None and not ends_sentence(text) and starts_lowercase(next_text)
-            and len(words(text)) >= 2)
+    return (
+        next_text is not None
+        and not ends_sentence(text)
+        and starts_lowercase(next_text)
+        and len(words(text)) >= 2
+    )
 
 
 def log_length_ratio(src: str, tgt: str) -> float:
@@ -313,23 +482,57 @@ def log_length_ratio(src: str, tgt: str) -> float:
 # inside a segment ("one. pro-Western country"). Abbreviations that take lower case after them
 # are excluded.
 _INNER_BREAK = re.compile(r"(\w{3,})([.!?])\s+(?=[^\W\d_])")
-_ABBREV = {"etc", "tys", "mln", "mlrd", "rub", "doll", "dol", "str", "ibid", "vol", "approx",
-           "ca", "resp", "incl", "excl", "est", "sq", "no", "vs", "jr", "sr", "gen", "gov",
-           "тыс", "млн", "млрд", "руб", "долл", "стр", "ул", "обл", "коп", "тел", "др", "пр"}
+_ABBREV = {
+    "etc",
+    "tys",
+    "mln",
+    "mlrd",
+    "rub",
+    "doll",
+    "dol",
+    "str",
+    "ibid",
+    "vol",
+    "approx",
+    "ca",
+    "resp",
+    "incl",
+    "excl",
+    "est",
+    "sq",
+    "no",
+    "vs",
+    "jr",
+    "sr",
+    "gen",
+    "gov",
+    "тыс",
+    "млн",
+    "млрд",
+    "руб",
+    "долл",
+    "стр",
+    "ул",
+    "обл",
+    "коп",
+    "тел",
+    "др",
+    "пр",
+}
 
 
 def inner_breaks(text: str) -> list[Mention]:
     """Spurious sentence ends inside a segment: "word. lowercase" (span covers both words)."""
     out = []
     for m in _INNER_BREAK.finditer(text):
-        nxt = text[m.end():]
+        nxt = text[m.end() :]
         if not nxt or not nxt[0].islower() or m.group(1).lower() in _ABBREV:
             continue
         if m.group(1).isdigit():
             continue
         w = _WORD_RE.match(nxt)
         end = m.end() + (w.end() if w else 0)
-        out.append(Mention(m.group(1).lower(), text[m.start():end], m.start(), end))
+        out.append(Mention(m.group(1).lower(), text[m.start() : end], m.start(), end))
     return out
 
 
@@ -341,14 +544,15 @@ def foreign_runs(text: str, expected_script: str, min_words: int = 2) -> list[Me
 
     def close() -> None:
         if len(run) >= min_words and any(
-                r.group()[0].islower() and len(r.group()) >= 4 for r in run):
+            r.group()[0].islower() and len(r.group()) >= 4 for r in run
+        ):
             a, b = run[0].start(), run[-1].end()
             out.append(Mention(main_script(text[a:b]), text[a:b], a, b))
 
     for m in _WORD_RE.finditer(text):
         sc = main_script(m.group())
         if sc and sc != expected_script:
-            if run and text[run[-1].end():m.start()].strip(" ,-–—'\"«»“”") != "":
+            if run and text[run[-1].end() : m.start()].strip(" ,-–—'\"«»“”") != "":
                 close()
                 run = []
             run.append(m)
