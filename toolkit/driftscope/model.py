@@ -214,7 +214,7 @@ def to_json(obj: Any, indent: int | None = 1) -> str:
 
 def _build(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         kwargs = {
             f.name: _build(hints[f.name], value[f.name])

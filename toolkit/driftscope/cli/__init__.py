@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+import types
 
 import click
 import typer
@@ -29,6 +30,7 @@ app = typer.Typer(
 
 # typer >= 0.2x vendors its own click as ``typer._click``: its usage errors (missing or bad
 # option, unknown command) are not subclasses of the installed click's, so catch both kinds.
+_typer_click: types.ModuleType
 try:
     from typer._click import exceptions as _typer_click
 except ImportError:  # a typer that uses the installed click

@@ -158,8 +158,10 @@ def run_scoring(a: dict[str, Any]) -> str:
     if paired and sentence:
         raise ConfigError("statistical tests are unavailable in sentence-level mode")
     hyps, refs, src = read_streams(a["refs"], a["inputs"], a["src"])
-    names = (str(a["src"]), str(a["refs"][0] if a["refs"] else a["inputs"][0]))
-    langs = resolve_langs(a["langpair"], a["src_lang"], a["tgt_lang"], src, refs, hyps, names)
+    stream_names = (str(a["src"]), str(a["refs"][0] if a["refs"] else a["inputs"][0]))
+    langs = resolve_langs(
+        a["langpair"], a["src_lang"], a["tgt_lang"], src, refs, hyps, stream_names
+    )
     opts = MetricOptions(trg_lang=bleu_trg_lang(langs, a["tokenize"]), **a["metric_opts"])
     need_enc = "sim" in [m.lower() for m in a["metrics"]] or (sentence and src is not None)
     encoder = load_encoder(a["model"]) if need_enc else None

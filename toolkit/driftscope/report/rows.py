@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftscope.model import Comparison, Flag, RunResult
+from driftscope.model import Comparison, Document, Flag, RunResult
 from driftscope.report.stats import SEVERITY_RANK, chain_hops, chain_of, finite
 
 
@@ -53,13 +53,14 @@ class Row:
 def compose_rows(result: RunResult) -> list[Row]:
     """N-way rows from ``extras["nway"]`` or by composing consecutive hop beads in order."""
     nway = result.extras.get("nway") if isinstance(result.extras, Mapping) else None
+    rows: list[Row]
     if isinstance(nway, list) and nway:
         rows = _rows_from_extras(nway)
         _direct_sims(result, rows)
         return rows
     chain = chain_of(result)
     hops = chain_hops(result)
-    rows: list[Row] = []
+    rows = []
     where: dict[tuple[str, int], Row] = {}
     for k, comp in enumerate(hops):
         a, b = comp.src_id, comp.tgt_id
@@ -145,7 +146,7 @@ def _merge(rows: list[Row], touched: list[Row], where: dict[tuple[str, int], Row
     return keep
 
 
-def _doc_or_none(result: RunResult, version: str):  # noqa: ANN202 - Document | None
+def _doc_or_none(result: RunResult, version: str) -> Document | None:
     try:
         return result.document(version)
     except KeyError:

@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from driftscope.model import SEVERITIES, Comparison, Flag, RunResult
+from driftscope.model import SEVERITIES, Bead, Comparison, Flag, RunResult
 
 N_BOOTSTRAP = 1000
 CI_LEVEL = 0.95
@@ -171,7 +171,7 @@ def hop_stats(result: RunResult, comp: Comparison) -> HopStats:
     )
 
 
-def _n_segments(result: RunResult, version: str, beads: tuple, side: str) -> int:
+def _n_segments(result: RunResult, version: str, beads: tuple[Bead, ...], side: str) -> int:
     try:
         return len(result.document(version).segments)
     except KeyError:

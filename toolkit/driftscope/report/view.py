@@ -19,7 +19,7 @@ from typing import Any
 
 from driftscope.model import Comparison, Flag, RunResult
 from driftscope.report.plots import Plot, drift_plot, scatter_plots
-from driftscope.report.rows import Cell, Row, attach_flags, cell_pieces, compose_rows
+from driftscope.report.rows import Cell, Piece, Row, attach_flags, cell_pieces, compose_rows
 from driftscope.report.stats import HopStats, all_hop_stats, chain_of, numbers_in
 
 NUMBER_KINDS = ("number_mismatch", "entity_mismatch")
@@ -133,7 +133,9 @@ def _short(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _pieces(result: RunResult, version: str, i: int, linked: list) -> tuple:
+def _pieces(
+    result: RunResult, version: str, i: int, linked: list[tuple[int, Flag, Comparison, int]]
+) -> tuple[Piece, ...]:
     try:
         text = result.document(version).segments[i].text
     except (KeyError, IndexError):
@@ -141,7 +143,9 @@ def _pieces(result: RunResult, version: str, i: int, linked: list) -> tuple:
     return cell_pieces(text, version, i, linked)
 
 
-def _number_diffs(result: RunResult, rows: list[Row], flags: tuple[FlagView, ...]) -> list:
+def _number_diffs(
+    result: RunResult, rows: list[Row], flags: tuple[FlagView, ...]
+) -> list[NumberDiff]:
     out = []
     for row in rows:
         nums = tuple((v, numbers_in(_texts(result, v, ids))) for v, ids in row.segments.items())

@@ -89,9 +89,9 @@ def render_corpus(
             table.setdefault(s.name, []).append(f"{s.score:.{width}f}")
             sigs[s.name] = s.signature_short if short else s.signature
     if fmt == "json":
-        rows = [{"system": name, **{k: v[i] for k, v in table.items() if k != "System"}}
-                for i, name in enumerate(table["System"])]  # fmt: skip
-        return json.dumps(rows, indent=4)
+        records = [{"system": name, **{k: v[i] for k, v in table.items() if k != "System"}}
+                   for i, name in enumerate(table["System"])]  # fmt: skip
+        return json.dumps(records, indent=4)
     return _table(table, width) + "\n\n" + _signatures(sigs)
 
 
@@ -102,12 +102,12 @@ def render_paired(
     _check(fmt, ("text", "json", "tsv"))
     names = list(res.results)
     if fmt == "json":
-        rows = [{"system": sys_name, **{k: _result_dict(res.results[k][i]) for k in names}}
-                for i, sys_name in enumerate(res.systems)]  # fmt: skip
-        return json.dumps(rows, indent=4)
+        records = [{"system": sys_name, **{k: _result_dict(res.results[k][i]) for k in names}}
+                   for i, sys_name in enumerate(res.systems)]  # fmt: skip
+        return json.dumps(records, indent=4)
     if fmt == "tsv":
         head = ["system"] + [f"{k}{suffix}" for k in names for suffix in ("", "_p", "_mean", "_ci")]
-        rows = []
+        rows: list[list[str]] = []
         for i, sys_name in enumerate(res.systems):
             row = [sys_name]
             for k in names:
