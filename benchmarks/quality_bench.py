@@ -27,13 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import quality_fit as qf  # noqa: E402
 
 NTREX = qf.DATA / "align" / "ntrex128-en-ru-vi-dev"
-FILES = {"en": "newstest2019-src.eng.txt", "ru": "newstest2019-ref.rus.txt",
-         "vi": "newstest2019-ref.vie.txt"}
+FILES = {
+    "en": "newstest2019-src.eng.txt",
+    "ru": "newstest2019-ref.rus.txt",
+    "vi": "newstest2019-ref.vie.txt",
+}
 
 
 def read_ntrex() -> tuple[list[str], dict[str, list[str]]]:
     ids = (NTREX / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8-sig").replace("\r", "")
-    doc_ids = [line.split("\t")[0] for line in ids.split("\n")[: 1045]]
+    doc_ids = [line.split("\t")[0] for line in ids.split("\n")[:1045]]
     texts = {}
     for lg, f in FILES.items():
         raw = (NTREX / f).read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
@@ -62,16 +65,19 @@ def token_cache(name: str, texts: list[str]) -> list:
 
         enc = get_encoder()
         tv = embed_tokens(enc.model, texts, enc.prompt)
-        np.savez(path, tok=np.concatenate([t.vecs for t in tv]).astype(np.float16),
-                 offs=np.cumsum([0] + [len(t.vecs) for t in tv]),
-                 spans=np.array([sp for t in tv for sp in t.spans]).reshape(-1, 2))
+        np.savez(
+            path,
+            tok=np.concatenate([t.vecs for t in tv]).astype(np.float16),
+            offs=np.cumsum([0] + [len(t.vecs) for t in tv]),
+            spans=np.array([sp for t in tv for sp in t.spans]).reshape(-1, 2),
+        )
     z = np.load(path)
     tok, offs, sp = z["tok"], z["offs"], z["spans"]
     out = []
     for i, text in enumerate(texts):
-        v = tok[offs[i]:offs[i + 1]].astype(np.float32)
+        v = tok[offs[i] : offs[i + 1]].astype(np.float32)
         v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-        out.append(TokenVectors(text, tuple(map(tuple, sp[offs[i]:offs[i + 1]])), v))
+        out.append(TokenVectors(text, tuple(map(tuple, sp[offs[i] : offs[i + 1]])), v))
     return out
 
 
@@ -81,8 +87,10 @@ def ntrex_false_flags(terms: bool, severity: str = "medium") -> dict[str, object
 
     doc_ids, texts = read_ntrex()
     res: dict[str, object] = {"severity": severity, "terms": terms}
-    emb = {lg: {"sent": qf.embed_set(f"nt_{lg}", texts[lg], use=False)["sent"]}
-           for lg in ("en", "ru", "vi")}
+    emb = {
+        lg: {"sent": qf.embed_set(f"nt_{lg}", texts[lg], use=False)["sent"]}
+        for lg in ("en", "ru", "vi")
+    }
     if terms:
         for lg in ("en", "ru", "vi"):
             emb[lg]["tv"] = token_cache(f"nt_{lg}", texts[lg])
@@ -92,21 +100,35 @@ def ntrex_false_flags(terms: bool, severity: str = "medium") -> dict[str, object
         examples = []
         for d in order:
             idx = [i for i, x in enumerate(doc_ids) if x == d]
-            s, t = _doc([texts["en"][i] for i in idx], "en", "en"), _doc(
-                [texts[tl][i] for i in idx], tl, tl)
+            s, t = (
+                _doc([texts["en"][i] for i in idx], "en", "en"),
+                _doc([texts[tl][i] for i in idx], tl, tl),
+            )
             beads = [Bead((k,), (k,)) for k in range(len(idx))]
             tok = {lg: [emb[lg]["tv"][i] for i in idx] for lg in ("en", tl)} if terms else {}
-            fl = flag_comparison(s, t, beads, src_vecs=emb["en"]["sent"][idx],
-                                 tgt_vecs=emb[tl]["sent"][idx], min_severity=severity,
-                                 src_tokens=tok.get("en"), tgt_tokens=tok.get(tl),
-                                 rng=np.random.default_rng(0))
+            fl = flag_comparison(
+                s,
+                t,
+                beads,
+                src_vecs=emb["en"]["sent"][idx],
+                tgt_vecs=emb[tl]["sent"][idx],
+                min_severity=severity,
+                src_tokens=tok.get("en"),
+                tgt_tokens=tok.get(tl),
+                rng=np.random.default_rng(0),
+            )
             hit = {k for f in fl for k in f.tgt}
             flagged += len(hit)
             n += len(idx)
             kinds.update(f.kind for f in fl)
             examples += [f"{f.kind}/{f.severity}: {f.note[:90]}" for f in fl][:2]
-        res[f"en-{tl}"] = {"sentences": n, "flagged": flagged, "share": flagged / n,
-                           "by_kind": dict(kinds), "examples": examples[:12]}
+        res[f"en-{tl}"] = {
+            "sentences": n,
+            "flagged": flagged,
+            "share": flagged / n,
+            "by_kind": dict(kinds),
+            "examples": examples[:12],
+        }
     return res
 
 

@@ -34,11 +34,16 @@ def embed_once(model, texts: list[str], prompt: str, mix: bool = False, bs: int 
     mixes: list = [None] * len(texts)
     spans: list = [None] * len(texts)
     for s in range(0, len(texts), bs):
-        idx = order[s:s + bs]
+        idx = order[s : s + bs]
         chunk = [texts[i] for i in idx]
-        enc = tok([prompt + t for t in chunk], return_offsets_mapping=True, padding=True,
-                  truncation=True, max_length=int(model.max_seq_length or 512),
-                  return_tensors="pt")
+        enc = tok(
+            [prompt + t for t in chunk],
+            return_offsets_mapping=True,
+            padding=True,
+            truncation=True,
+            max_length=int(model.max_seq_length or 512),
+            return_tensors="pt",
+        )
         offsets = enc.pop("offset_mapping").tolist()
         with torch.inference_mode():
             hs = bert(**enc, output_hidden_states=True).hidden_states
@@ -62,7 +67,7 @@ def embed_once(model, texts: list[str], prompt: str, mix: bool = False, bs: int 
                     keep.append(k)
                     sp.append((a, b))
             v = hs[-1][r, keep].float().numpy().astype(np.float64)
-            toks[i] = (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9))
+            toks[i] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
             spans[i] = sp
             if mix:
                 parts = []
@@ -87,8 +92,12 @@ def save(name: str, texts: list[str], mix: bool = False) -> None:
     offs = np.cumsum([0] + [len(t) for t in toks])
     flat = np.array([x for s in spans for x in s]).reshape(-1, 2)
     if mix:
-        np.savez(d / f"{name}.tok.npz", tok=np.concatenate(mixes).astype(np.float16),
-                 offs=offs, spans=flat)
+        np.savez(
+            d / f"{name}.tok.npz",
+            tok=np.concatenate(mixes).astype(np.float16),
+            offs=offs,
+            spans=flat,
+        )
     np.savez(p, sent=sent, tok=np.concatenate(toks).astype(np.float16), offs=offs, spans=flat)
     print(name, len(texts), f"{time.time() - t0:.0f}s", flush=True)
 

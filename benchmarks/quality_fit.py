@@ -78,15 +78,19 @@ def all_sets() -> list[tuple[str, list[str], bool]]:
     dev, tr, rest = read_mlqe("dev"), read_mlqe("train", N_TRAIN), read_mlqe_rest()
     hal = read_hal()
     _, nt = qb.read_ntrex()
-    return [("mq_dev_src", [r["original"] for r in dev], False),
-            ("mq_dev_mt", [r["translation"] for r in dev], False),
-            ("hal_src", [r["src"] for r in hal], False),
-            ("hal_mt", [r["mt"] for r in hal], False),
-            ("mq_tr_src", [r["original"] for r in tr], False),
-            ("mq_tr_mt", [r["translation"] for r in tr], False),
-            ("nt_en", nt["en"], True), ("nt_ru", nt["ru"], True), ("nt_vi", nt["vi"], True),
-            ("mq_tr2_src", [r["original"] for r in rest], False),
-            ("mq_tr2_mt", [r["translation"] for r in rest], False)]
+    return [
+        ("mq_dev_src", [r["original"] for r in dev], False),
+        ("mq_dev_mt", [r["translation"] for r in dev], False),
+        ("hal_src", [r["src"] for r in hal], False),
+        ("hal_mt", [r["mt"] for r in hal], False),
+        ("mq_tr_src", [r["original"] for r in tr], False),
+        ("mq_tr_mt", [r["translation"] for r in tr], False),
+        ("nt_en", nt["en"], True),
+        ("nt_ru", nt["ru"], True),
+        ("nt_vi", nt["vi"], True),
+        ("mq_tr2_src", [r["original"] for r in rest], False),
+        ("mq_tr2_mt", [r["translation"] for r in rest], False),
+    ]
 
 
 def read_mlqe_rest() -> list[dict[str, str]]:
@@ -109,15 +113,17 @@ def embed_set(name: str, texts: list[str], use: bool = True) -> dict[str, object
         tok, offs = z["tok"], z["offs"]
         toks = []
         for i in range(len(offs) - 1):
-            t = tok[offs[i]:offs[i + 1]].astype(np.float32)
+            t = tok[offs[i] : offs[i + 1]].astype(np.float32)
             toks.append(t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9))
         out["tok"] = toks
         if "spans" in z:
             from driftscope.quality.tokens import TokenVectors
 
             sp = z["spans"]
-            out["tv"] = [TokenVectors(texts[i], tuple(map(tuple, sp[offs[i]:offs[i + 1]])),
-                                      toks[i]) for i in range(len(toks))]
+            out["tv"] = [
+                TokenVectors(texts[i], tuple(map(tuple, sp[offs[i] : offs[i + 1]])), toks[i])
+                for i in range(len(toks))
+            ]
     if use:
         if not p_use.exists():
             from driftscope.embed import get_encoder
@@ -130,8 +136,17 @@ def embed_set(name: str, texts: list[str], use: bool = True) -> dict[str, object
 def features(src: list[str], tgt: list[str], a: dict, b: dict) -> np.ndarray:
     from driftscope.quality.combine import pair_features
 
-    return pair_features(src, tgt, a["sent"], b["sent"], np.random.default_rng(SEED),
-                         a.get("tok"), b.get("tok"), a.get("use"), b.get("use"))
+    return pair_features(
+        src,
+        tgt,
+        a["sent"],
+        b["sent"],
+        np.random.default_rng(SEED),
+        a.get("tok"),
+        b.get("tok"),
+        a.get("use"),
+        b.get("use"),
+    )
 
 
 def _cat(a: object, b: object) -> object:
@@ -148,9 +163,13 @@ def hal_labels(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
     def lab(k: str) -> np.ndarray:
         return np.array([int(float(r[k])) for r in rows])
 
-    anyh = ((lab("repetitions") + lab("strong-unsupport") + lab("full-unsupport")) > 0)
-    return {"any": anyh.astype(int), "full": lab("full-unsupport"),
-            "omission": lab("omission"), "repetitions": lab("repetitions")}
+    anyh = (lab("repetitions") + lab("strong-unsupport") + lab("full-unsupport")) > 0
+    return {
+        "any": anyh.astype(int),
+        "full": lab("full-unsupport"),
+        "omission": lab("omission"),
+        "repetitions": lab("repetitions"),
+    }
 
 
 def _export(name: str, kind: str, feats: list[str], model: object, note: str) -> dict:
@@ -159,10 +178,18 @@ def _export(name: str, kind: str, feats: list[str], model: object, note: str) ->
     from driftscope.embed import get_encoder
 
     enc = get_encoder()
-    return {"encoder": enc.id, "prompt": enc.prompt, "revision": getattr(enc, "revision", ""),
-            "kind": kind, "features": feats, "mean": [float(x) for x in sc.mean_],
-            "scale": [float(x) for x in sc.scale_], "coef": [float(x) for x in coef],
-            "intercept": float(np.ravel([est.intercept_])[0]), "note": note}
+    return {
+        "encoder": enc.id,
+        "prompt": enc.prompt,
+        "revision": getattr(enc, "revision", ""),
+        "kind": kind,
+        "features": feats,
+        "mean": [float(x) for x in sc.mean_],
+        "scale": [float(x) for x in sc.scale_],
+        "coef": [float(x) for x in coef],
+        "intercept": float(np.ravel([est.intercept_])[0]),
+        "note": note,
+    }
 
 
 def main() -> None:
@@ -175,8 +202,11 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write combiners.json")
-    ap.add_argument("--subset", action="store_true",
-                    help=f"fit QE on the seeded {N_TRAIN}-row train sample only")
+    ap.add_argument(
+        "--subset",
+        action="store_true",
+        help=f"fit QE on the seeded {N_TRAIN}-row train sample only",
+    )
     args = ap.parse_args()
     results: dict[str, object] = {}
     combiners: dict[str, dict] = {}
@@ -185,8 +215,10 @@ def main() -> None:
 
     # --- MLQE-PE ru-en: fit on the whole train split, evaluate on dev
     tr, dev = read_mlqe("train", N_TRAIN), read_mlqe("dev")
-    a_tr, b_tr = embed_set("mq_tr_src", [r["original"] for r in tr]), embed_set(
-        "mq_tr_mt", [r["translation"] for r in tr])
+    a_tr, b_tr = (
+        embed_set("mq_tr_src", [r["original"] for r in tr]),
+        embed_set("mq_tr_mt", [r["translation"] for r in tr]),
+    )
     if not args.subset:
         rest = read_mlqe_rest()
         a2 = embed_set("mq_tr2_src", [r["original"] for r in rest])
@@ -200,10 +232,14 @@ def main() -> None:
     Xdv = features([r["original"] for r in dev], [r["translation"] for r in dev], a_dv, b_dv)
     Etr, Edv = blocks(a_tr, b_tr), blocks(a_dv, b_dv)
     perm = np.roll(np.arange(len(tr)), 1)
-    b_rand = {"sent": b_tr["sent"][perm], "tok": [b_tr["tok"][i] for i in perm],
-              "use": b_tr["use"][perm]}
-    Xrand = features([r["original"] for r in tr], [tr[i]["translation"] for i in perm],
-                     a_tr, b_rand)
+    b_rand = {
+        "sent": b_tr["sent"][perm],
+        "tok": [b_tr["tok"][i] for i in perm],
+        "use": b_tr["use"][perm],
+    }
+    Xrand = features(
+        [r["original"] for r in tr], [tr[i]["translation"] for i in perm], a_tr, b_rand
+    )
     Erand = blocks(a_tr, b_rand)
     ytr = np.array([float(r["z_mean"]) for r in tr])
     ydv = np.array([float(r["z_mean"]) for r in dev])
@@ -224,8 +260,13 @@ def main() -> None:
         mq[f"pearson_{key}"] = r
         mq[f"alpha_{key}"] = float(m[-1].alpha_)
         combiners[key] = _export(
-            "qe", "ridge", feats, m, f"ridge on MLQE-PE ru-en train ({len(tr)} rows; alpha "
-            f"{m[-1].alpha_:g} by leave-one-out CV on train); Pearson with z_mean on dev {r:.3f}")
+            "qe",
+            "ridge",
+            feats,
+            m,
+            f"ridge on MLQE-PE ru-en train ({len(tr)} rows; alpha "
+            f"{m[-1].alpha_:g} by leave-one-out CV on train); Pearson with z_mean on dev {r:.3f}",
+        )
         combiners[key]["blocks"] = list(blk)
         # fixed points of the calibrated scale: random train pairs -> 0, median train pair -> 1
         combiners[key]["one"] = float(np.median(m.predict(design(Xtr, Etr))))
@@ -242,15 +283,17 @@ def main() -> None:
     hal: dict[str, object] = {"n": len(rows), "positives": {k: int(v.sum()) for k, v in ys.items()}}
     single = {}
     for f in ("e5_z", "use_z", "cov_s_z", "lr_neg", "e5_m"):
-        single[f] = {k: float(100 * roc_auc_score(y, -X[:, FEATURES.index(f)]))
-                     for k, y in ys.items()}
+        single[f] = {
+            k: float(100 * roc_auc_score(y, -X[:, FEATURES.index(f)])) for k, y in ys.items()
+        }
     mean_z = X[:, FEATURES.index("e5_z")] + X[:, FEATURES.index("use_z")]
     single["e5_z+use_z"] = {k: float(100 * roc_auc_score(y, -mean_z)) for k, y in ys.items()}
     hal["auroc_single_feature_no_fit"] = single
     Eh = blocks(embed_set("hal_src", src), embed_set("hal_mt", mt))
     for key, (qm, design) in qe_models.items():  # ru-en QE applied to de-en: a transfer check
         hal[f"auroc_mlqe_{key}_no_fit_on_this_set"] = {
-            k: float(100 * roc_auc_score(y, -qm.predict(design(X, Eh)))) for k, y in ys.items()}
+            k: float(100 * roc_auc_score(y, -qm.predict(design(X, Eh)))) for k, y in ys.items()
+        }
     cv: dict[str, dict[str, float]] = {}
     for target, label in (("hallucination", "any"), ("omission", "omission")):
         for variant, feats in (("", all_f), ("e5", no_use)):
@@ -264,9 +307,13 @@ def main() -> None:
             m = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
             m.fit(X[:, idx], ys[label])
             combiners[key] = _export(
-                target, "logistic", feats, m,
+                target,
+                "logistic",
+                feats,
+                m,
                 f"logistic on the de-en hallucination dev half (label {label}); 5-fold CV "
-                f"grouped by source AUROC {cv[key][label]:.1f} (no train split exists)")
+                f"grouped by source AUROC {cv[key][label]:.1f} (no train split exists)",
+            )
     hal["auroc_cv_grouped_by_src"] = cv
     results["hallucinations_de_en_dev"] = hal
     print(json.dumps(results, indent=1))
@@ -275,7 +322,8 @@ def main() -> None:
         OUT.write_text(json.dumps(combiners, indent=1) + "\n", encoding="utf-8")
         (ROOT / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
         (ROOT / "benchmarks" / "results" / "quality_fit.json").write_text(
-            json.dumps(results, indent=1) + "\n", encoding="utf-8")
+            json.dumps(results, indent=1) + "\n", encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ def read_gold(path: Path | None = None) -> list[dict[str, str]]:
 def load_chain() -> tuple[list[Document], list[tuple[Bead, ...]]]:
     from driftscope.ingest import read_document
 
-    docs = [read_document(CORPUS / "segments" / f"{lg}.txt", lg, presegmented=True, doc_id=lg)
-            for lg in CHAIN]
+    docs = [
+        read_document(CORPUS / "segments" / f"{lg}.txt", lg, presegmented=True, doc_id=lg)
+        for lg in CHAIN
+    ]
     hops = zip(CHAIN, CHAIN[1:], strict=False)
     beads = [read_beads(CORPUS / "gold" / f"{a}-{b}.beads") for a, b in hops]
     return docs, beads
@@ -65,16 +67,22 @@ def score_flags(flags: list[Flag], gold: list[dict[str, str]]) -> dict[str, Any]
         true = [any(_hit(f, g, lax) for g in gold) for f in flags]
         out[f"recall_{name}"] = float(np.mean(found)) if gold else 0.0
         out[f"precision_{name}"] = float(np.mean(true)) if flags else 0.0
-        out[f"missed_{name}"] = [f"{g['hop']} {g['version']}:{g['segment']} {g['kind']}"
-                                 for g, ok in zip(gold, found, strict=True) if not ok]
-    out["false_flags"] = [f"{f.hop} {f.kind}/{f.severity} src{list(f.src)} tgt{list(f.tgt)} "
-                          f"{f.note[:70]}" for f in flags
-                          if not any(_hit(f, g, True) for g in gold)]
+        out[f"missed_{name}"] = [
+            f"{g['hop']} {g['version']}:{g['segment']} {g['kind']}"
+            for g, ok in zip(gold, found, strict=True)
+            if not ok
+        ]
+    out["false_flags"] = [
+        f"{f.hop} {f.kind}/{f.severity} src{list(f.src)} tgt{list(f.tgt)} {f.note[:70]}"
+        for f in flags
+        if not any(_hit(f, g, True) for g in gold)
+    ]
     return out
 
 
-def run_gold(encoder: Any, severities: tuple[str, ...] = ("low", "medium"),
-             tokens: bool = True) -> dict[str, Any]:
+def run_gold(
+    encoder: Any, severities: tuple[str, ...] = ("low", "medium"), tokens: bool = True
+) -> dict[str, Any]:
     """The real pipeline (``run_manifest``: its own alignment) on the corpus, scored against
     gold per minimum severity; ``gold_beads`` gives the same with the gold alignment (flags
     only: separates alignment errors from flag errors)."""
@@ -93,17 +101,19 @@ def run_gold(encoder: Any, severities: tuple[str, ...] = ("low", "medium"),
         r = score_flags(flags, gold)
         r["per_hop"] = dict(Counter(f.hop for f in flags))
         d = [f for f in direct if severity_at_least(f.severity, sev)]
-        r["direct_pair"] = {"n_flags": len(d),
-                            "attributed_to_a_hop": sum(f.hop in hops for f in d),
-                            "matching_gold_lax": sum(any(_hit(f, g, True) for g in gold)
-                                                     for f in d)}
+        r["direct_pair"] = {
+            "n_flags": len(d),
+            "attributed_to_a_hop": sum(f.hop in hops for f in d),
+            "matching_gold_lax": sum(any(_hit(f, g, True) for g in gold) for f in d),
+        }
         out[sev] = r
     out["gold_beads"] = run_gold_beads(encoder, severities, tokens)
     return out
 
 
-def run_gold_beads(encoder: Any, severities: tuple[str, ...] = ("low", "medium"),
-                   tokens: bool = True) -> dict[str, Any]:
+def run_gold_beads(
+    encoder: Any, severities: tuple[str, ...] = ("low", "medium"), tokens: bool = True
+) -> dict[str, Any]:
     """Flag the ru->vi->en chain with gold beads; score against gold per minimum severity."""
     from driftscope.quality import flag_chain, severity_at_least
     from driftscope.quality.tokens import embed_tokens
@@ -121,7 +131,9 @@ def run_gold_beads(encoder: Any, severities: tuple[str, ...] = ("low", "medium")
         res["per_hop"] = dict(Counter(f.hop for f in flags))
         res["headline_terms"] = [
             f"{f.hop} {f.kind}/{f.severity} tgt{list(f.tgt)} value={f.value:.3f} "
-            + "; ".join(repr(s.text) for s in f.spans) for f in flags
-            if f.kind == "suspicious_term" and set(f.tgt) & {0, 1, 2}]
+            + "; ".join(repr(s.text) for s in f.spans)
+            for f in flags
+            if f.kind == "suspicious_term" and set(f.tgt) & {0, 1, 2}
+        ]
         out[sev] = res
     return out

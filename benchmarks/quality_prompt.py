@@ -24,7 +24,7 @@ import quality_fit as qf  # noqa: E402
 def load(folder: Path, name: str) -> dict:
     z = np.load(folder / f"{name}.e5.npz")
     tok, offs = z["tok"], z["offs"]
-    toks = [tok[offs[i]:offs[i + 1]].astype(np.float32) for i in range(len(offs) - 1)]
+    toks = [tok[offs[i] : offs[i + 1]].astype(np.float32) for i in range(len(offs) - 1)]
     toks = [t / np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-9) for t in toks]
     return {"sent": z["sent"], "tok": toks, "use": np.load(qf.CACHE / f"{name}.use.npz")["sent"]}
 
@@ -52,16 +52,22 @@ def main() -> None:
         Et, Ed = qf.blocks(a, b), qf.blocks(c, e)
         res: dict[str, object] = {"prompt": prompt}
         res["mlqe_pearson_e5_z"] = float(np.corrcoef(Xd[:, 0], ydv)[0, 1])
-        for name, xt, xd in (("scalar", Xt, Xd),
-                             ("scalar+u*v", np.hstack([Xt, Et["e5"], Et["use"]]),
-                              np.hstack([Xd, Ed["e5"], Ed["use"]]))):
+        for name, xt, xd in (
+            ("scalar", Xt, Xd),
+            (
+                "scalar+u*v",
+                np.hstack([Xt, Et["e5"], Et["use"]]),
+                np.hstack([Xd, Ed["e5"], Ed["use"]]),
+            ),
+        ):
             m = make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-1, 5, 13)))
             m.fit(xt, ytr)
             res[f"mlqe_pearson_ridge_{name}"] = float(np.corrcoef(m.predict(xd), ydv)[0, 1])
         X = qf.features(src, mt, load(d, "hal_src"), load(d, "hal_mt"))
         res["hal_auroc_no_fit"] = {
             f: {k: float(100 * roc_auc_score(y, -X[:, FEATURES.index(f)])) for k, y in ys.items()}
-            for f in ("e5_z", "e5_m", "cov_s_z")}
+            for f in ("e5_z", "e5_m", "cov_s_z")
+        }
         out[tag] = res
     dst = qf.ROOT / "benchmarks" / "results" / "quality_prompt.json"
     dst.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

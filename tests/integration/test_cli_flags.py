@@ -49,9 +49,23 @@ EN_RELAY = [
 
 
 def test_flags_jsonl_finds_planted_problems(files: dict[str, Path], capsys) -> None:
-    code = run(["flags", str(files["ru"]), str(files["en"]), "--src-lang", "ru", "--tgt-lang",
-                "en", "--presegmented", "--format", "jsonl", "--severity", "medium",
-                "--no-terms"])
+    code = run(
+        [
+            "flags",
+            str(files["ru"]),
+            str(files["en"]),
+            "--src-lang",
+            "ru",
+            "--tgt-lang",
+            "en",
+            "--presegmented",
+            "--format",
+            "jsonl",
+            "--severity",
+            "medium",
+            "--no-terms",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     flags = [json.loads(line) for line in out.splitlines()]
@@ -67,8 +81,23 @@ def test_flags_jsonl_finds_planted_problems(files: dict[str, Path], capsys) -> N
 
 def test_flags_text_output_to_file_and_severity_filter(files: dict[str, Path], capsys) -> None:
     dst = files["dir"] / "flags.txt"
-    code = run(["flags", str(files["ru"]), str(files["en"]), "--src-lang", "ru", "--tgt-lang",
-                "en", "--presegmented", "--severity", "high", "--no-terms", "-o", str(dst)])
+    code = run(
+        [
+            "flags",
+            str(files["ru"]),
+            str(files["en"]),
+            "--src-lang",
+            "ru",
+            "--tgt-lang",
+            "en",
+            "--presegmented",
+            "--severity",
+            "high",
+            "--no-terms",
+            "-o",
+            str(dst),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 0, err
     text = dst.read_text(encoding="utf-8")
@@ -81,8 +110,21 @@ def test_flags_pair_aligns_instead_of_pairing_lines(files: dict[str, Path], caps
     d = files["dir"]
     en = [EN_RELAY[0], EN_RELAY[2], "The weather in the capital", "was good all day.", EN_RELAY[4]]
     (d / "en2.txt").write_text("\n".join(en) + "\n", encoding="utf-8")
-    code = run(["flags", str(files["ru"]), str(d / "en2.txt"), "--src-lang", "ru",
-                "--tgt-lang", "en", "--presegmented", "--format", "jsonl", "--no-terms"])
+    code = run(
+        [
+            "flags",
+            str(files["ru"]),
+            str(d / "en2.txt"),
+            "--src-lang",
+            "ru",
+            "--tgt-lang",
+            "en",
+            "--presegmented",
+            "--format",
+            "jsonl",
+            "--no-terms",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     flags = [json.loads(line) for line in out.splitlines()]
@@ -100,10 +142,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (d / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (d / "manifest.toml").write_text(
         'schema = 1\nid = "mini"\ntitle = "mini"\nchain = ["ru", "vi", "en"]\n'
-        + "".join(f'[[versions]]\nid = "{v}"\nlang = "{v}"\nrole = "{r}"\nfile = "{v}.txt"\n'
-                  f'segments = "{v}.txt"\n'
-                  for v, r in (("ru", "original"), ("vi", "relay"), ("en", "mt"))),
-        encoding="utf-8")
+        + "".join(
+            f'[[versions]]\nid = "{v}"\nlang = "{v}"\nrole = "{r}"\nfile = "{v}.txt"\n'
+            f'segments = "{v}.txt"\n'
+            for v, r in (("ru", "original"), ("vi", "relay"), ("en", "mt"))
+        ),
+        encoding="utf-8",
+    )
     return d
 
 
@@ -130,8 +175,20 @@ def test_flags_usage_errors(files: dict[str, Path], capsys) -> None:
     assert run(["flags", str(files["ru"]), str(files["en"]), "--format", "xml"]) == 2
     assert "--format" in capsys.readouterr().err
     assert run(["flags", str(files["ru"]), str(files["en"]), "--severity", "urgent"]) == 2
-    code = run(["flags", str(files["ru"]), str(files["en"]), "--src-lang", "ru", "--tgt-lang",
-                "en", "--presegmented", "-o", str(files["ru"])])
+    code = run(
+        [
+            "flags",
+            str(files["ru"]),
+            str(files["en"]),
+            "--src-lang",
+            "ru",
+            "--tgt-lang",
+            "en",
+            "--presegmented",
+            "-o",
+            str(files["ru"]),
+        ]
+    )
     assert code == 2 and "overwrite" in capsys.readouterr().err
     assert run(["flags", str(files["ru"])]) == 2  # one plain file is neither pair nor corpus
     capsys.readouterr()

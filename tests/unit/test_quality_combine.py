@@ -34,8 +34,15 @@ def test_qe_ranks_true_pairs_above_shuffled_pairs() -> None:
     X = pair_features(src, tgt, s, t, np.random.default_rng(1), toks_s, toks_t)
     assert X.shape == (n, len(FEATURES)) and np.isfinite(X).all()
     perm = np.roll(np.arange(n), 3)
-    Xr = pair_features(src, [tgt[i] for i in perm], s, t[perm], np.random.default_rng(1),
-                       toks_s, [toks_t[i] for i in perm])
+    Xr = pair_features(
+        src,
+        [tgt[i] for i in perm],
+        s,
+        t[perm],
+        np.random.default_rng(1),
+        toks_s,
+        [toks_t[i] for i in perm],
+    )
     qe = load_combiner("qe", "e5")
     assert qe.blocks == ("e5",)
     with pytest.raises(ConfigError):

@@ -28,10 +28,14 @@ def noisy_copy(v: np.ndarray, rng: np.random.Generator, noise: float = 0.3) -> n
     return (w / np.linalg.norm(w, axis=1, keepdims=True)).astype(np.float32)
 
 
-SRC = [f"Sentence number {w} talks about the weather in the city today." for w in
-       ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")]
-TGT = [f"Satz Nummer {w} spricht heute über das Wetter in der Stadt." for w in
-       ("eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn")]
+SRC = [
+    f"Sentence number {w} talks about the weather in the city today."
+    for w in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+]
+TGT = [
+    f"Satz Nummer {w} spricht heute über das Wetter in der Stadt."
+    for w in ("eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun", "zehn")
+]
 
 
 def setup_pair(rng: np.random.Generator) -> tuple[Document, Document, np.ndarray, np.ndarray]:
@@ -62,8 +66,10 @@ def test_flags_invariant_under_monotone_affine_change() -> None:
     b1 = fit_baseline(cos, rand)
     b2 = fit_baseline(0.5 + 0.2 * cos, 0.5 + 0.2 * rand)
     np.testing.assert_allclose(b1.calibrate(cos), b2.calibrate(0.5 + 0.2 * cos), atol=1e-9)
-    assert percentile_rank(cos, rand).tolist() == percentile_rank(0.5 + 0.2 * cos,
-                                                                  0.5 + 0.2 * rand).tolist()
+    assert (
+        percentile_rank(cos, rand).tolist()
+        == percentile_rank(0.5 + 0.2 * cos, 0.5 + 0.2 * rand).tolist()
+    )
     f1 = flag_comparison(s, t, beads, src_vecs=sv, tgt_vecs=tv)
     assert any(f.kind == "low_similarity" for f in f1)
 
@@ -71,11 +77,25 @@ def test_flags_invariant_under_monotone_affine_change() -> None:
 def test_omission_addition_duplicate_and_untranslated() -> None:
     rng = np.random.default_rng(3)
     s = doc("en", "en", SRC[:6])
-    tgt_texts = [TGT[0], TGT[1], TGT[1], SRC[3], TGT[4],
-                 "Ein ganz neuer Satz ohne jede Quelle hier."]
+    tgt_texts = [
+        TGT[0],
+        TGT[1],
+        TGT[1],
+        SRC[3],
+        TGT[4],
+        "Ein ganz neuer Satz ohne jede Quelle hier.",
+    ]
     t = doc("de", "de", tgt_texts, ["de", "de", "de", "en", "de", "de"])
-    beads = [Bead((0,), (0,)), Bead((1,), (1,)), Bead((), (2,)), Bead((2,), ()),
-             Bead((3,), (3,)), Bead((4,), (4,)), Bead((5,), ()), Bead((), (5,))]
+    beads = [
+        Bead((0,), (0,)),
+        Bead((1,), (1,)),
+        Bead((), (2,)),
+        Bead((2,), ()),
+        Bead((3,), (3,)),
+        Bead((4,), (4,)),
+        Bead((5,), ()),
+        Bead((), (5,)),
+    ]
     sv = vecs(6, rng)
     tv = noisy_copy(sv, rng, 0.1)
     flags = flag_comparison(s, t, beads, src_vecs=sv, tgt_vecs=tv)
@@ -94,8 +114,10 @@ def test_number_flag_spans_are_local_to_segments() -> None:
     beads = [Bead((0, 1), (0, 1))]
     (f,) = [f for f in flag_comparison(s, t, beads) if f.kind == "number_mismatch"]
     assert f.severity == "medium"
-    assert {(sp.version, sp.segment, sp.text) for sp in f.spans} == {("ru", 1, "2015"),
-                                                                      ("en", 1, "2013")}
+    assert {(sp.version, sp.segment, sp.text) for sp in f.spans} == {
+        ("ru", 1, "2015"),
+        ("en", 1, "2013"),
+    }
     for sp in f.spans:
         d = s if sp.version == "ru" else t
         assert d.segments[sp.segment].text[sp.start : sp.end] == sp.text

@@ -28,8 +28,14 @@ def test_number_spans_point_at_the_number() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b", "ok"),
-    [("4", "10", True), ("80", "27", True), ("3000", "3", True), ("1930", "30", True),
-     ("2015", "2013", False), ("300", "400", False)],
+    [
+        ("4", "10", True),
+        ("80", "27", True),
+        ("3000", "3", True),
+        ("1930", "30", True),
+        ("2015", "2013", False),
+        ("300", "400", False),
+    ],
 )
 def test_explained_conversions(a: str, b: str, ok: bool) -> None:
     assert tx.explained(a, b) is ok
@@ -38,13 +44,15 @@ def test_explained_conversions(a: str, b: str, ok: bool) -> None:
 def test_transliteration_matches_across_scripts() -> None:
     assert tx.translit("Лукашенко") == tx.translit("Lukashenko")
     altered, missing = tx.entity_mismatch(
-        "НАТО подпитывает разворот Лукашенко и Путина", "NATO feeds the turn of Lukashenko, Putin")
+        "НАТО подпитывает разворот Лукашенко и Путина", "NATO feeds the turn of Lukashenko, Putin"
+    )
     assert altered == [] and missing == []
 
 
 def test_entity_altered_and_missing() -> None:
     altered, missing = tx.entity_mismatch(
-        "премьер Михаил Мясникович и глава Росатома", "Thủ tướng Mikhail Myasnikov")
+        "премьер Михаил Мясникович и глава Росатома", "Thủ tướng Mikhail Myasnikov"
+    )
     assert [e.text for e in altered] == ["Мясникович"]
     assert [e.text for e in missing] == ["Росатома"]
 
@@ -76,5 +84,6 @@ def test_foreign_runs_skip_names() -> None:
 def test_entities_hyphenated_names_and_derivations_are_kept() -> None:
     altered, missing = tx.entity_mismatch(
         "Dr Ednan-Laperouse said the Brexiteers met at the Rhein-Neckar-Arena",
-        "Tiến sĩ Ednan-Laperouse nói những người ủng hộ Brexit gặp nhau tại Rhein-Neckar-Arena")
+        "Tiến sĩ Ednan-Laperouse nói những người ủng hộ Brexit gặp nhau tại Rhein-Neckar-Arena",
+    )
     assert altered == []

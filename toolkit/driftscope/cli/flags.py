@@ -64,7 +64,8 @@ def format_text(result: Any) -> str:
         lines.append(
             f"{label}\t{hop}\t{f.kind}\t{f.severity}\tsrc{list(f.src)}\ttgt{list(f.tgt)}\t"
             f"{_texts(result, comp.src_id, f.src)!r} -> {_texts(result, comp.tgt_id, f.tgt)!r}"
-            f"\t{f.note}")
+            f"\t{f.note}"
+        )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -74,7 +75,8 @@ def format_jsonl(result: Any) -> str:
 
     return "".join(
         json.dumps({"comparison": label, **to_dict(f)}, ensure_ascii=False) + "\n"
-        for label, f in flag_rows(result))
+        for label, f in flag_rows(result)
+    )
 
 
 def _inputs(paths: list[Path]) -> tuple[str, list[Path]]:
@@ -93,27 +95,34 @@ def _inputs(paths: list[Path]) -> tuple[str, list[Path]]:
         man = load_manifest(paths[0])
         root = Path(man.root)
         files = [root / v.file for v in man.versions] + [
-            root / v.segments for v in man.versions if v.segments]
+            root / v.segments for v in man.versions if v.segments
+        ]
         return "manifest", [paths[0], *files]
-    raise ConfigError("give two text files (source, target) or one corpus folder / "
-                      "manifest.toml")
+    raise ConfigError("give two text files (source, target) or one corpus folder / manifest.toml")
 
 
 @app.command("flags")
 def flags_cmd(
-    inputs: Annotated[list[Path], typer.Argument(
-        help="SRC TGT (two text files), or one corpus folder / manifest.toml.")],
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="SRC TGT (two text files), or one corpus folder / manifest.toml."),
+    ],
     src_lang: Annotated[str | None, typer.Option("--src-lang", help="Source language.")] = None,
     tgt_lang: Annotated[str | None, typer.Option("--tgt-lang", help="Target language.")] = None,
-    presegmented: Annotated[bool, typer.Option(
-        "--presegmented", help="One segment per non-blank line.")] = False,
+    presegmented: Annotated[
+        bool, typer.Option("--presegmented", help="One segment per non-blank line.")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or jsonl.")] = "text",
-    severity: Annotated[str, typer.Option(
-        "--severity", help="Show flags of this severity or higher.")] = "medium",
-    model: Annotated[str | None, typer.Option(
-        "--model", "--encoder", help="Sentence encoder (default: offline e5-small).")] = None,
-    terms: Annotated[bool, typer.Option(
-        "--terms/--no-terms", help="Word-level support (suspicious terms).")] = True,
+    severity: Annotated[
+        str, typer.Option("--severity", help="Show flags of this severity or higher.")
+    ] = "medium",
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "--encoder", help="Sentence encoder (default: offline e5-small)."),
+    ] = None,
+    terms: Annotated[
+        bool, typer.Option("--terms/--no-terms", help="Word-level support (suspicious terms).")
+    ] = True,
     seed: Annotated[int, typer.Option("--seed", help="Seed of random-pair sampling.")] = 0,
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
 ) -> int:
@@ -127,19 +136,26 @@ def flags_cmd(
 
     mode, files = _inputs(list(inputs))
     if mode == "manifest" and (src_lang or tgt_lang or presegmented):
-        raise ConfigError("--src-lang/--tgt-lang/--presegmented apply to two files; a manifest "
-                          "names its own languages and segment files")
+        raise ConfigError(
+            "--src-lang/--tgt-lang/--presegmented apply to two files; a manifest "
+            "names its own languages and segment files"
+        )
     if out is not None:  # fail before any embedding work
         check_output_path(out, files)
     from driftscope import pipeline
 
     cfg = pipeline.PipelineConfig(model=model, min_severity=severity, terms=terms, seed=seed)
     if mode == "pair":
-        result = pipeline.run_pair(inputs[0], inputs[1], src_lang, tgt_lang, cfg,
-                                   presegmented=presegmented)
+        result = pipeline.run_pair(
+            inputs[0], inputs[1], src_lang, tgt_lang, cfg, presegmented=presegmented
+        )
     else:
         result = pipeline.run_manifest(inputs[0], cfg)
-    log.info("%d flags at severity >= %s over %d comparisons", len(flag_rows(result)),
-             severity, len(result.comparisons))
+    log.info(
+        "%d flags at severity >= %s over %d comparisons",
+        len(flag_rows(result)),
+        severity,
+        len(result.comparisons),
+    )
     emit(format_jsonl(result) if fmt == "jsonl" else format_text(result), out, files)
     return 0

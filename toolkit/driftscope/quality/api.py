@@ -21,9 +21,17 @@ from driftscope.quality.text import main_script
 from driftscope.quality.tokens import TokenVectors, WordSupport, word_support
 
 # Flags of one family describe the same underlying problem when they meet across hops.
-_FAMILY = {"low_similarity": "meaning", "suspicious_term": "meaning", "omission": "meaning",
-           "addition": "meaning", "untranslated": "lang", "duplicate": "dup",
-           "number_mismatch": "num", "entity_mismatch": "ent", "broken_segment": "broken"}
+_FAMILY = {
+    "low_similarity": "meaning",
+    "suspicious_term": "meaning",
+    "omission": "meaning",
+    "addition": "meaning",
+    "untranslated": "lang",
+    "duplicate": "dup",
+    "number_mismatch": "num",
+    "entity_mismatch": "ent",
+    "broken_segment": "broken",
+}
 
 
 def _concat_tokens(parts: Sequence[TokenVectors]) -> TokenVectors:
@@ -52,8 +60,9 @@ def _localise(span: Span, doc: Document, segs: tuple[int, ...]) -> Span:
     return span
 
 
-def _nearest_src(tgt_idx: tuple[int, ...], src_vecs: np.ndarray | None,
-                 tgt_vecs: np.ndarray | None) -> tuple[int, ...]:
+def _nearest_src(
+    tgt_idx: tuple[int, ...], src_vecs: np.ndarray | None, tgt_vecs: np.ndarray | None
+) -> tuple[int, ...]:
     """The source segment most similar to an unaligned target passage (for term support)."""
     if src_vecs is None or tgt_vecs is None or not len(src_vecs):
         return ()
@@ -61,18 +70,27 @@ def _nearest_src(tgt_idx: tuple[int, ...], src_vecs: np.ndarray | None,
     return (int(np.argmax(src_vecs.astype(np.float64) @ v)),)
 
 
-def _bead_support(ev: Sequence[BeadEvidence], src_tokens: Sequence[TokenVectors],
-                  tgt_tokens: Sequence[TokenVectors], rng: np.random.Generator,
-                  src_vecs: np.ndarray | None = None, tgt_vecs: np.ndarray | None = None,
-                  ) -> list[list[WordSupport]]:
+def _bead_support(
+    ev: Sequence[BeadEvidence],
+    src_tokens: Sequence[TokenVectors],
+    tgt_tokens: Sequence[TokenVectors],
+    rng: np.random.Generator,
+    src_vecs: np.ndarray | None = None,
+    tgt_vecs: np.ndarray | None = None,
+) -> list[list[WordSupport]]:
     full = []
     for e in ev:
         if e.tgt:
             src_idx = e.src or _nearest_src(e.tgt, src_vecs, tgt_vecs)
             if src_idx:
                 full.append((e, src_idx))
-    pairs = [(_concat_tokens([src_tokens[i] for i in si]),
-              _concat_tokens([tgt_tokens[i] for i in e.tgt])) for e, si in full]
+    pairs = [
+        (
+            _concat_tokens([src_tokens[i] for i in si]),
+            _concat_tokens([tgt_tokens[i] for i in e.tgt]),
+        )
+        for e, si in full
+    ]
     sup = word_support(pairs, rng) if len(pairs) >= 2 else [[] for _ in pairs]
     # Function words ("that", "with") are aligned loosely by every method; a word used in many
     # segments of this very document is treated as one (a document-relative stop list).
@@ -122,22 +140,30 @@ def flag_comparison(
     cfg = cfg or FlagConfig()
     rng = rng if rng is not None else np.random.default_rng(0)
     hop = hop or f"{src.doc_id}-{tgt.doc_id}"
-    ev, _ = bead_evidence(src, tgt, beads, cosines=cosines, src_vecs=src_vecs,
-                          tgt_vecs=tgt_vecs, rng=rng, prior=prior)
+    ev, _ = bead_evidence(
+        src, tgt, beads, cosines=cosines, src_vecs=src_vecs, tgt_vecs=tgt_vecs, rng=rng, prior=prior
+    )
     support = None
     if src_tokens is not None and tgt_tokens is not None:
         if len(src_tokens) != len(src.segments) or len(tgt_tokens) != len(tgt.segments):
             raise ConfigError("token vectors must be given for every segment of each document")
         support = _bead_support(ev, src_tokens, tgt_tokens, rng, src_vecs, tgt_vecs)
     same_script = main_script(" ".join(src.texts[:200])) == main_script(" ".join(tgt.texts[:200]))
-    flags = rule_flags(ev, hop, src.doc_id, tgt.doc_id, cfg, src.lang, tgt.lang, support,
-                       same_script)
+    flags = rule_flags(
+        ev, hop, src.doc_id, tgt.doc_id, cfg, src.lang, tgt.lang, support, same_script
+    )
     out = []
     for f in flags:
         if not severity_at_least(f.severity, min_severity):
             continue
-        spans = tuple(_localise(s, src if s.version == src.doc_id else tgt,
-                                f.src if s.version == src.doc_id else f.tgt) for s in f.spans)
+        spans = tuple(
+            _localise(
+                s,
+                src if s.version == src.doc_id else tgt,
+                f.src if s.version == src.doc_id else f.tgt,
+            )
+            for s in f.spans
+        )
         out.append(dataclasses.replace(f, spans=spans))
     return tuple(out)
 
@@ -184,29 +210,38 @@ def flag_chain(
     rng = rng if rng is not None else np.random.default_rng(0)
     raw: list[tuple[Flag, ...]] = []
     for h, beads in enumerate(hop_beads):
-        raw.append(flag_comparison(
-            docs[h], docs[h + 1], beads,
-            cosines=hop_cosines[h] if hop_cosines is not None else None,
-            src_vecs=vecs[h] if vecs is not None else None,
-            tgt_vecs=vecs[h + 1] if vecs is not None else None,
-            src_tokens=tokens[h] if tokens is not None else None,
-            tgt_tokens=tokens[h + 1] if tokens is not None else None,
-            cfg=cfg, rng=rng, min_severity=min_severity))
+        raw.append(
+            flag_comparison(
+                docs[h],
+                docs[h + 1],
+                beads,
+                cosines=hop_cosines[h] if hop_cosines is not None else None,
+                src_vecs=vecs[h] if vecs is not None else None,
+                tgt_vecs=vecs[h + 1] if vecs is not None else None,
+                src_tokens=tokens[h] if tokens is not None else None,
+                tgt_tokens=tokens[h + 1] if tokens is not None else None,
+                cfg=cfg,
+                rng=rng,
+                min_severity=min_severity,
+            )
+        )
     out = [raw[0]] if raw else []
     for h in range(1, len(raw)):
         kept = []
         for f in raw[h]:
             prev = [g for g in raw[h - 1] if set(g.tgt).intersection(f.src)]
-            inherited = any(_FAMILY[g.kind] == _FAMILY[f.kind] and g.kind != "addition"
-                            for g in prev)
+            inherited = any(
+                _FAMILY[g.kind] == _FAMILY[f.kind] and g.kind != "addition" for g in prev
+            )
             if not inherited:
                 kept.append(f)
         out.append(tuple(kept))
     return tuple(out)
 
 
-def attribute(direct: Sequence[Flag], hop_flags: Sequence[Sequence[Flag]],
-              hop_beads: Sequence[Sequence[Bead]]) -> tuple[Flag, ...]:
+def attribute(
+    direct: Sequence[Flag], hop_flags: Sequence[Sequence[Flag]], hop_beads: Sequence[Sequence[Bead]]
+) -> tuple[Flag, ...]:
     """Put each flag of a direct original->final comparison on the hop that introduced it.
 
     The flag's segments are projected through the hop alignments; the first hop with a flag of
@@ -224,8 +259,11 @@ def attribute(direct: Sequence[Flag], hop_flags: Sequence[Sequence[Flag]],
         bwd.reverse()
         hop = f.hop
         for h, flags in enumerate(hop_flags):
-            if any(_FAMILY[g.kind] == _FAMILY[f.kind]
-                   and _touches(g, fwd[h] | bwd[h], fwd[h + 1] | bwd[h + 1]) for g in flags):
+            if any(
+                _FAMILY[g.kind] == _FAMILY[f.kind]
+                and _touches(g, fwd[h] | bwd[h], fwd[h + 1] | bwd[h + 1])
+                for g in flags
+            ):
                 hop = flags[0].hop
                 break
         out.append(dataclasses.replace(f, hop=hop))

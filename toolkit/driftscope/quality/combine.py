@@ -44,8 +44,21 @@ import numpy as np
 from driftscope.errors import ConfigError
 from driftscope.quality import text as tx
 
-FEATURES = ("e5_z", "use_z", "cov_t_z", "cov_s_z", "win_s_z", "lr_neg", "lr_pos", "wr", "rep",
-            "rep1", "num", "ent", "e5_m")
+FEATURES = (
+    "e5_z",
+    "use_z",
+    "cov_t_z",
+    "cov_s_z",
+    "win_s_z",
+    "lr_neg",
+    "lr_pos",
+    "wr",
+    "rep",
+    "rep1",
+    "num",
+    "ent",
+    "e5_m",
+)
 MARGIN_K = 4  # neighbours of the margin feature (as the pipeline's bead margins)
 
 
@@ -108,8 +121,12 @@ def pair_features(
     lr = np.array([tx.log_length_ratio(s, t) for s, t in zip(src, tgt, strict=True)])
     lr -= np.median(lr)
     X[:, 5], X[:, 6] = np.minimum(lr, 0), np.maximum(lr, 0)
-    wr = np.array([np.log((len(tx.words(t)) + 1) / (len(tx.words(s)) + 1))
-                   for s, t in zip(src, tgt, strict=True)])
+    wr = np.array(
+        [
+            np.log((len(tx.words(t)) + 1) / (len(tx.words(s)) + 1))
+            for s, t in zip(src, tgt, strict=True)
+        ]
+    )
     X[:, 7] = wr - np.median(wr)
     X[:, 8] = [tx.repetition(t) - tx.repetition(s) for s, t in zip(src, tgt, strict=True)]
     X[:, 9] = [tx.repetition(t, 1) - tx.repetition(s, 1) for s, t in zip(src, tgt, strict=True)]
@@ -136,6 +153,7 @@ def embedding_blocks(
 
     ``use`` is left out when USE-m3 vectors are not given (a language it does not cover).
     """
+
     def block(u: np.ndarray, v: np.ndarray) -> np.ndarray:
         u, v = np.asarray(u, np.float64), np.asarray(v, np.float64)
         return u * v
@@ -170,8 +188,11 @@ class Combiner:
         The embedding features are z-scores against random pairs, but a different prompt or
         model still moves their spread and the token-coverage features, so weights fitted on
         other vectors are not used (``combined_qe`` refuses, ``estimate_qe`` falls back)."""
-        return (self.prompt is not None and getattr(encoder, "id", None) == self.encoder
-                and getattr(encoder, "prompt", None) == self.prompt)
+        return (
+            self.prompt is not None
+            and getattr(encoder, "id", None) == self.encoder
+            and getattr(encoder, "prompt", None) == self.prompt
+        )
 
     blocks: tuple[str, ...] = ()  # embedding blocks after the scalar features, in order
 
@@ -193,8 +214,9 @@ class Combiner:
         """(n, len(FEATURES)) (+ blocks ``E``) -> (n,) float64 score (logistic: probability)."""
         D = self.design(X, E)
         if D.shape[1] != len(self.coef):
-            raise ConfigError(f"combiner {self.name!r}: {D.shape[1]} inputs, "
-                              f"{len(self.coef)} weights")
+            raise ConfigError(
+                f"combiner {self.name!r}: {D.shape[1]} inputs, {len(self.coef)} weights"
+            )
         z = (D - np.asarray(self.mean)) / np.asarray(self.scale)
         s = z @ np.asarray(self.coef, dtype=np.float64) + self.intercept
         return 1.0 / (1.0 + np.exp(-s)) if self.kind == "logistic" else s
@@ -205,15 +227,29 @@ def load_combiner(name: str, variant: str = "") -> Combiner:
     """A combiner from ``driftscope/data/combiners.json`` (``variant`` e.g. "e5" = no USE)."""
     key = f"{name}:{variant}" if variant else name
     try:
-        raw = json.loads(resources.files("driftscope.data").joinpath("combiners.json")
-                         .read_text(encoding="utf-8"))
+        raw = json.loads(
+            resources.files("driftscope.data")
+            .joinpath("combiners.json")
+            .read_text(encoding="utf-8")
+        )
     except (OSError, ModuleNotFoundError) as err:  # pragma: no cover - packaging error
         raise ConfigError(f"driftscope/data/combiners.json: cannot read ({err})") from err
     if key not in raw:
         raise ConfigError(f"no combiner {key!r}; known: {sorted(raw)}")
     d = raw[key]
-    return Combiner(key, d["kind"], tuple(d["features"]), tuple(d["mean"]), tuple(d["scale"]),
-                    tuple(d["coef"]), float(d["intercept"]), d.get("note", ""),
-                    float(d.get("zero", 0.0)), float(d.get("one", 1.0)),
-                    str(d.get("encoder", "")), d.get("prompt"), str(d.get("revision", "")),
-                    tuple(d.get("blocks", ())))
+    return Combiner(
+        key,
+        d["kind"],
+        tuple(d["features"]),
+        tuple(d["mean"]),
+        tuple(d["scale"]),
+        tuple(d["coef"]),
+        float(d["intercept"]),
+        d.get("note", ""),
+        float(d.get("zero", 0.0)),
+        float(d.get("one", 1.0)),
+        str(d.get("encoder", "")),
+        d.get("prompt"),
+        str(d.get("revision", "")),
+        tuple(d.get("blocks", ())),
+    )

@@ -55,7 +55,8 @@ def combined_qe(
     if not fitted.matches(encoder):
         raise ConfigError(
             f"combined qe was fitted on {fitted.encoder} vectors with prompt {fitted.prompt!r}, "
-            f"not {getattr(encoder, 'id', '?')} with prompt {getattr(encoder, 'prompt', '?')!r}")
+            f"not {getattr(encoder, 'id', '?')} with prompt {getattr(encoder, 'prompt', '?')!r}"
+        )
     rng = rng if rng is not None else np.random.default_rng(0)
     e5s = np.asarray(encoder.encode(list(src)), np.float32)
     e5t = np.asarray(encoder.encode(list(hyp)), np.float32)

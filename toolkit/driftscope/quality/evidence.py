@@ -139,8 +139,12 @@ def bead_evidence(
 
     src_txt = [_join(src, b.src) for b in beads]
     tgt_txt = [_join(tgt, b.tgt) for b in beads]
-    raw_lr = np.array([tx.log_length_ratio(s, t) if s and t else np.nan
-                       for s, t in zip(src_txt, tgt_txt, strict=True)])
+    raw_lr = np.array(
+        [
+            tx.log_length_ratio(s, t) if s and t else np.nan
+            for s, t in zip(src_txt, tgt_txt, strict=True)
+        ]
+    )
     ok = np.isfinite(raw_lr)
     med_lr = float(np.median(raw_lr[ok])) if ok.sum() >= 5 else 0.0
     tgt_script = tx.main_script(" ".join(tgt.texts[:200]))
@@ -168,20 +172,37 @@ def bead_evidence(
             if dup >= 0 and s and same_src:
                 dup = -1  # the source repeats too: a faithful repetition
             seen.setdefault(key, k)
-        out.append(BeadEvidence(
-            index=k, src=tuple(b.src), tgt=tuple(b.tgt), src_text=s, tgt_text=t,
-            cosine=float(cos[k]), similarity=float(sim[k]), zscore=float(z[k]),
-            length_ratio=float(raw_lr[k] - med_lr) if ok[k] else math.nan,
-            numbers_missing=tuple(miss), numbers_extra=tuple(extra), entities_missing=tuple(ents),
-            entities_altered=tuple(altered),
-            tgt_lang=tl, tgt_lang_prob=tp, src_lang=sl, repetition=float(rep),
-            repeat=tx.longest_repeat(t) if rep > 0 else None, script_mix=float(mix),
-            broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
-            broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
-            duplicate_of=dup,
-            inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s)):]) if s else (),
-            tgt_off_script=bool(t) and tx.main_script(t) not in ("", tgt_script),
-            foreign=tuple(f for f in tx.foreign_runs(t, tgt_script)
-                          if s and f.key == src_script and _in_lang(f.text, src.lang, s)),
-        ))
+        out.append(
+            BeadEvidence(
+                index=k,
+                src=tuple(b.src),
+                tgt=tuple(b.tgt),
+                src_text=s,
+                tgt_text=t,
+                cosine=float(cos[k]),
+                similarity=float(sim[k]),
+                zscore=float(z[k]),
+                length_ratio=float(raw_lr[k] - med_lr) if ok[k] else math.nan,
+                numbers_missing=tuple(miss),
+                numbers_extra=tuple(extra),
+                entities_missing=tuple(ents),
+                entities_altered=tuple(altered),
+                tgt_lang=tl,
+                tgt_lang_prob=tp,
+                src_lang=sl,
+                repetition=float(rep),
+                repeat=tx.longest_repeat(t) if rep > 0 else None,
+                script_mix=float(mix),
+                broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
+                broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
+                duplicate_of=dup,
+                inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s)) :]) if s else (),
+                tgt_off_script=bool(t) and tx.main_script(t) not in ("", tgt_script),
+                foreign=tuple(
+                    f
+                    for f in tx.foreign_runs(t, tgt_script)
+                    if s and f.key == src_script and _in_lang(f.text, src.lang, s)
+                ),
+            )
+        )
     return tuple(out), baseline

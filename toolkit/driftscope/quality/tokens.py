@@ -54,8 +54,13 @@ class WordSupport:
 LAYERS = (4, 10)
 
 
-def embed_tokens(model: Any, texts: Sequence[str], prompt: str = "",
-                 batch_size: int = 16, layers: Sequence[int] = LAYERS) -> list[TokenVectors]:
+def embed_tokens(
+    model: Any,
+    texts: Sequence[str],
+    prompt: str = "",
+    batch_size: int = 16,
+    layers: Sequence[int] = LAYERS,
+) -> list[TokenVectors]:
     """Contextual token vectors from a loaded ``SentenceTransformer`` (BertModel-based).
 
     Args:
@@ -76,8 +81,14 @@ def embed_tokens(model: Any, texts: Sequence[str], prompt: str = "",
     scale = 1.0 / np.sqrt(len(layers))
     for start in range(0, len(texts), batch_size):
         chunk = list(texts[start : start + batch_size])
-        enc = tok([prompt + t for t in chunk], return_offsets_mapping=True, padding=True,
-                  truncation=True, max_length=max_len, return_tensors="pt")
+        enc = tok(
+            [prompt + t for t in chunk],
+            return_offsets_mapping=True,
+            padding=True,
+            truncation=True,
+            max_length=max_len,
+            return_tensors="pt",
+        )
         offsets = enc.pop("offset_mapping").tolist()
         with torch.inference_mode():
             hs = bert(**enc, output_hidden_states=True).hidden_states
@@ -169,9 +180,17 @@ def word_support(
     typical = max(typical, 1e-3)
     out = []
     for (_, t), row in zip(pairs, raw, strict=True):
-        out.append([
-            WordSupport(a, b, t.text[a:b], sup, rnd,
-                        (sup - rnd) / typical if rnd == rnd else float("nan"))
-            for a, b, sup, rnd in row
-        ])
+        out.append(
+            [
+                WordSupport(
+                    a,
+                    b,
+                    t.text[a:b],
+                    sup,
+                    rnd,
+                    (sup - rnd) / typical if rnd == rnd else float("nan"),
+                )
+                for a, b, sup, rnd in row
+            ]
+        )
     return out
