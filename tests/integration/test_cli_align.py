@@ -93,3 +93,17 @@ def test_eval_align_text_and_json(tmp_path, capsys) -> None:
     assert run(["eval-align", str(gold), str(sys_), str(gold), str(sys_)]) == 0
     assert "strict" in capsys.readouterr().out
     assert run(["eval-align", str(gold)]) == 2
+
+
+def test_cli_defaults_match_align_config() -> None:
+    """The CLI spells its defaults out (no heavy import for --help); they must not drift."""
+    import inspect
+
+    from driftscope.align import AlignConfig
+    from driftscope.cli.align import align_cmd
+
+    cfg = AlignConfig()
+    params = inspect.signature(align_cmd).parameters
+    for name in ("max_bead", "skip", "merge_penalty", "length_weight", "margin", "band", "seed"):
+        assert params[name].default == getattr(cfg, name), name
+    assert params["embed"].default == cfg.embed

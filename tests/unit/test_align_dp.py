@@ -110,3 +110,53 @@ def test_unreachable_end_raises() -> None:
     with pytest.raises(AlignmentError):
         costs = [np.zeros((3, 1), np.float32), np.zeros((0, 0)), np.zeros((0, 0))]
         band_dp(costs, types, band, 2, 1.0, 1.0)
+
+
+def _pair_table(n: int, m: int, good: dict[tuple[int, int], float], types):
+    """Dense costs: 1-1 beads in ``good`` (source, target segment) at their cost, every
+    other bead 1.0 (a random pair on the calibrated scale)."""
+    table = {t: np.full((n + 1, m + 1), 1.0 if t == (1, 1) else 3.0, np.float32) for t in types}
+    for (s, t), c in good.items():
+        table[(1, 1)][s + 1, t + 1] = c
+    return table
+
+
+@pytest.mark.parametrize("noise", [0.0, 3e-7, -3e-7])
+@pytest.mark.parametrize("side", ["src", "tgt"])
+def test_duplicate_segment_matches_first_copy(side: str, noise: float) -> None:
+    """A segment present twice (same caption, same headline): of the two equal (or, within
+    float32 noise, nearly equal) alignments, the FIRST copy is matched and the later copy is
+    the unmatched 1-0 / 0-1 bead, as the corpus gold marks it."""
+    types = bead_types(4)
+    if side == "src":  # source A B B C, target a b c: B at 1 and 2
+        n, m = 4, 3
+        good = {(0, 0): 0.1, (1, 1): 0.2, (2, 1): 0.2 + noise, (3, 2): 0.1}
+        want = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,))]
+    else:  # source A B C, target a b b c
+        n, m = 3, 4
+        good = {(0, 0): 0.1, (1, 1): 0.2, (1, 2): 0.2 + noise, (2, 3): 0.1}
+        want = [((0,), (0,)), ((1,), (1,)), ((), (2,)), ((2,), (3,))]
+    table = _pair_table(n, m, good, types)
+    band = Band.full(n, m)
+    got, _ = band_dp(_band_arrays(table, types, band), types, band, m, 0.4, 0.4)
+    ref, _ = exhaustive_dp(lambda a, b, i, j: table[(a, b)][i, j], n, m, types, 0.4, 0.4)
+    assert [(b.src, b.tgt) for b in got] == want
+    assert [(b.src, b.tgt) for b in ref] == want
+
+
+def test_a_clearly_cheaper_later_copy_still_wins() -> None:
+    """The tie-break only decides ties: a later copy that is really better is matched."""
+    types = bead_types(4)
+    table = _pair_table(4, 3, {(0, 0): 0.1, (1, 1): 0.3, (2, 1): 0.2, (3, 2): 0.1}, types)
+    band = Band.full(4, 3)
+    got, _ = band_dp(_band_arrays(table, types, band), types, band, 3, 0.4, 0.4)
+    assert [(b.src, b.tgt) for b in got][1:3] == [((1,), ()), ((2,), (1,))]
+
+
+def test_unrelated_pair_costs_more_than_two_skips() -> None:
+    """Calibrated scale: a random pair (cost 1) left unmatched on both sides beats pairing."""
+    types = bead_types(4)
+    table = _pair_table(3, 3, {(0, 0): 0.1, (2, 2): 0.1}, types)
+    band = Band.full(3, 3)
+    got, _ = band_dp(_band_arrays(table, types, band), types, band, 3, 0.45, 0.45)
+    assert [(b.src, b.tgt) for b in got] == [((0,), (0,)), ((1,), ()), ((), (1,)), ((2,), (2,))]

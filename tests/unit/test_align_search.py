@@ -134,3 +134,39 @@ def test_align_texts_embeds_each_text_once_and_few_windows() -> None:
 def test_empty_side_raises() -> None:
     with pytest.raises(AlignmentError):
         align([], ["a"], HashEncoder())
+
+
+def _unit(rng: np.random.Generator, k: int, d: int = 64) -> np.ndarray:
+    return normalize_rows(rng.standard_normal((k, d)))
+
+
+def test_duplicated_segment_matches_its_first_copy() -> None:
+    """Source segment 3 appears twice (3 and 4, identical text and vector): the first copy is
+    matched, the second is the deletion; same on the target side. (Default length weight:
+    gluing both copies into a 2-1 bead doubles the length on one side.)"""
+    rng = np.random.default_rng(3)
+    base = _unit(rng, 12)
+    noisy = normalize_rows(base + 0.3 * rng.standard_normal(base.shape) / 8)
+    src = np.vstack([base[:4], base[3:4], base[4:]])  # 13 segments, 3 == 4
+    res = align_vectors(src, noisy, AlignConfig(), np.random.default_rng(0))
+    pairs = res.pairs()
+    assert ((3,), (3,)) in pairs and ((4,), ()) in pairs
+    tgt = np.vstack([noisy[:6], noisy[5:6], noisy[6:]])  # 13 segments, 5 == 6
+    res = align_vectors(base, tgt, AlignConfig(), np.random.default_rng(0))
+    pairs = res.pairs()
+    assert ((5,), (5,)) in pairs and ((), (6,)) in pairs
+
+
+def test_unrelated_segments_on_both_sides_stay_unmatched() -> None:
+    """An extra sentence on each side at the same place, unrelated to each other: leaving both
+    unmatched (two skips) must beat pairing them (a random pair on the calibrated scale)."""
+    rng = np.random.default_rng(4)
+    base = _unit(rng, 20)
+    noisy = normalize_rows(base + 0.3 * rng.standard_normal(base.shape) / 8)
+    x, y = _unit(rng, 2)
+    src = np.vstack([base[:10], x[None], base[10:]])
+    tgt = np.vstack([noisy[:10], y[None], noisy[10:]])
+    res = align_vectors(src, tgt, AlignConfig(length_weight=0.0), np.random.default_rng(0))
+    pairs = res.pairs()
+    assert ((10,), ()) in pairs and ((), (10,)) in pairs
+    assert ((10,), (10,)) not in pairs

@@ -19,13 +19,23 @@ class AlignConfig:
         max_bead: largest bead, counted as source plus target segments (5 allows 1-4, 2-3,
             3-2, 4-1 and everything smaller). 1-0 and 0-1 beads are always allowed.
         max_side: most segments on one side of a bead (default ``max_bead - 1``).
-        skip: cost of leaving one segment unaligned (a 1-0 or 0-1 bead), in units where a
-            typical translation pair scores 1 and a random pair 0. Lower: more insertions and
-            deletions; higher: unmatched sentences get glued to their neighbours instead.
-        merge_penalty: cost added per segment beyond 1-1 in a bead (same units). Higher makes
-            the aligner prefer 1-1 beads over merges.
-        length_weight: weight of the length mismatch (|log char ratio| after the document's
-            own ratio) in each bead's cost.
+        skip: cost of leaving one segment unaligned (a 1-0 or 0-1 bead). Bead costs are on
+            the calibrated scale where a typical translation pair of this document pair costs
+            0 and a random pair 1, so a 1-1 pair is kept rather than left as two skips when
+            its cost is below ``2 * skip``: with 0.35, pairs need a calibrated similarity
+            above about 0.3 (a random pair must always lose, hence ``skip < 0.5``). Lower:
+            more insertions and deletions; higher: unrelated sentences get paired or glued
+            to their neighbours instead.
+        merge_penalty: cost added per segment beyond 1-1 in a bead (same scale): a 1-2 bead
+            beats 1-1 plus a skip when its cost is lower by more than ``merge_penalty -
+            skip``. Higher makes the aligner prefer 1-1 beads over merges.
+        length_weight: weight of the length mismatch in each bead's cost: ``|log char ratio|``
+            after the document's own ratio, minus the median mismatch of best-matching pairs
+            (so a typical pair's length term is 0, like its similarity term).
+        margin: weight of the local neighbour margin (Bertalign's, recentred): a bead's
+            cosine is lowered by how much its adjacent segments match it above the
+            random-pair level. 0 (default) turns it off: measured on Text+Berg, NTREX and the
+            bundled corpus it did not help (``benchmarks/results/align_textberg.json``).
         band: half-width, in segments, of the search band around the first-pass path (and of
             each coarse-to-fine refinement). Wider is slower but recovers from worse first passes.
         max_dense: documents with at most this many segments per side get an exact first pass
@@ -44,9 +54,10 @@ class AlignConfig:
 
     max_bead: int = 5
     max_side: int = 0  # 0: max_bead - 1
-    skip: float = 0.2
-    merge_penalty: float = 0.0
-    length_weight: float = 1.0
+    skip: float = 0.35
+    merge_penalty: float = 0.3
+    length_weight: float = 0.5
+    margin: float = 0.0
     band: int = 8
     max_dense: int = 1500
     embed: str = "band"
@@ -63,7 +74,7 @@ class AlignConfig:
                 f"max_side must be between 1 and max_bead - 1 = {self.max_bead - 1}"
                 f" (0 for that default), got {self.max_side}"
             )
-        for name in ("skip", "merge_penalty", "length_weight"):
+        for name in ("skip", "merge_penalty", "length_weight", "margin"):
             v = getattr(self, name)
             if not (v == v and 0.0 <= v <= 10.0):
                 raise ConfigError(f"{name} must be between 0 and 10, got {v}")

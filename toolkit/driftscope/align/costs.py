@@ -8,7 +8,9 @@ random pairs at 0.78), so no threshold here is an absolute cosine:
 * :class:`Calibration` then measures, on each document pair, the median cost of random pairs
   (``c_rand``) and of best matches (``c_true``) and maps costs to ``u = (c - c_true) /
   (c_rand - c_true)``: 0 is a typical translation, 1 is a random pair, whatever the model.
-  Skip and merge penalties are expressed on that scale.
+  Skip and merge penalties are expressed on that scale, and so is the length term (its
+  typical value on best matches is subtracted): a 1-1 bead competes with two skips on one
+  scale (before, every bead earned a bonus of 1, so even a random pair beat two skips).
 """
 
 from __future__ import annotations
@@ -76,12 +78,48 @@ def pair_cost(cos: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray) -> np.nda
     return 2.0 * (1.0 - cos) / (norm_x + norm_y)
 
 
+def _neighbours(
+    t_left: np.ndarray, t_right: np.ndarray, s_left: np.ndarray, s_right: np.ndarray,
+    src_norm: np.ndarray, tgt_norm: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Mean cosine of a bead to its adjacent segments (NaN: no such neighbour).
+
+    ``t_left``/``t_right``: cosine of the source span to the target segment just before /
+    after the target span; ``s_left``/``s_right`` the same the other way round. A side with no
+    neighbour falls back to its random-pair level ``1 - norm``; the result is the mean of the
+    two sides' means (Bertalign's ``calculate_neighbor_similarity``).
+    """
+
+    def mean(a: np.ndarray, b: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        a, b = np.broadcast_arrays(a, b)
+        count = (~np.isnan(a)).astype(np.float64) + ~np.isnan(b)
+        total = np.nan_to_num(a) + np.nan_to_num(b)
+        return np.where(count > 0, total / np.maximum(count, 1.0), 1.0 - fallback)
+
+    return (mean(t_left, t_right, src_norm) + mean(s_left, s_right, tgt_norm)) / 2.0
+
+
+def margin_cos(
+    cos: np.ndarray, nb: np.ndarray, norm_x: np.ndarray, norm_y: np.ndarray, weight: float
+) -> np.ndarray:
+    """Cosine minus ``weight`` times how far the neighbours' cosine ``nb`` rises above the
+    random-pair level ``1 - (norm_x + norm_y) / 2`` (Bertalign's margin, recentred).
+
+    A pair whose adjacent segments match it as well as it matches itself (a duplicated
+    headline, a sentence that belongs to a larger bead) drops toward a random pair; a pair
+    that stands out from its neighbours keeps its cosine.
+    """
+    base = 1.0 - (norm_x + norm_y) / 2.0
+    return cos - weight * (nb - base)
+
+
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """Median cost of random pairs and of best matches on one document pair."""
 
     c_rand: float
     c_true: float
+    dev_true: float = 0.0  # median length deviation (see band_costs) of the best matches
 
     def scale(self, cost: np.ndarray) -> np.ndarray:
         """Map costs to ``u``: 0 for a typical translation, 1 for a random pair."""
@@ -95,29 +133,68 @@ def calibrate(
     tgt_norm: np.ndarray,
     rng: np.random.Generator,
     n_samples: int,
+    margin: float = 0.0,
+    weights: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Calibration:
     """Measure ``c_rand`` (random pairs) and ``c_true`` (each sampled source's best target).
 
     Args:
         src, tgt: (n, d), (m, d) float32 unit-norm segment vectors.
         src_norm, tgt_norm: (n,), (m,) hubness norms of those vectors.
+        margin: weight of the local neighbour margin (:func:`margin_cos`), as in the costs.
+        weights: (n,), (m,) segment lengths; when given, ``dev_true`` is the median length
+            deviation of the best matches, so a typical pair's length term is 0 too.
     """
     n, m = len(src), len(tgt)
     k = min(n_samples, n * m)
     a = rng.integers(0, n, size=k)
     b = rng.integers(0, m, size=k)
-    cos = np.einsum("kd,kd->k", src[a], tgt[b], dtype=np.float64)
+
+    def dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.einsum("kd,kd->k", x, y, dtype=np.float64)
+
+    cos = dot(src[a], tgt[b])
+    if margin > 0:
+        nan = np.full(k, np.nan)
+        nb = _neighbours(
+            np.where(b >= 1, dot(src[a], tgt[np.maximum(b - 1, 0)]), nan),
+            np.where(b + 1 < m, dot(src[a], tgt[np.minimum(b + 1, m - 1)]), nan),
+            np.where(a >= 1, dot(tgt[b], src[np.maximum(a - 1, 0)]), nan),
+            np.where(a + 1 < n, dot(tgt[b], src[np.minimum(a + 1, n - 1)]), nan),
+            src_norm[a], tgt_norm[b],
+        )  # fmt: skip
+        cos = margin_cos(cos, nb, src_norm[a], tgt_norm[b], margin)
     c_rand = float(np.median(pair_cost(cos, src_norm[a], tgt_norm[b])))
     rows = np.sort(rng.choice(n, size=min(n_samples, n), replace=False))
     best = np.empty(len(rows), np.float64)
+    arg = np.empty(len(rows), np.int64)
     for s in range(0, len(rows), _CHUNK):
         r = rows[s : s + _CHUNK]
-        c = pair_cost(src[r] @ tgt.T, src_norm[r, None], tgt_norm[None, :])
+        full = src[r] @ tgt.T  # (b, m)
+        if margin > 0:
+            inf_col = np.full((len(r), 1), np.nan)
+            up = src[np.maximum(r - 1, 0)] @ tgt.T
+            down = src[np.minimum(r + 1, n - 1)] @ tgt.T
+            nb = _neighbours(
+                np.hstack([inf_col, full[:, :-1]]),
+                np.hstack([full[:, 1:], inf_col]),
+                np.where((r >= 1)[:, None], up, np.nan),
+                np.where((r + 1 < n)[:, None], down, np.nan),
+                src_norm[r, None], tgt_norm[None, :],
+            )  # fmt: skip
+            full = margin_cos(full, nb, src_norm[r, None], tgt_norm[None, :], margin)
+        c = pair_cost(full, src_norm[r, None], tgt_norm[None, :])
         best[s : s + _CHUNK] = c.min(axis=1)
+        arg[s : s + _CHUNK] = c.argmin(axis=1)
     c_true = float(np.median(best))
     if not c_true < c_rand:  # degenerate input (e.g. identical vectors): keep a usable scale
         c_true = c_rand - 1e-3
-    return Calibration(c_rand, c_true)
+    dev_true = 0.0
+    if weights is not None:
+        ws, wt = (np.asarray(w, np.float64) for w in weights)
+        log_ratio = np.log((wt.sum() + 1.0) / (ws.sum() + 1.0))
+        dev_true = float(np.median(np.abs(np.log((wt[arg] + 1.0) / (ws[rows] + 1.0)) - log_ratio)))
+    return Calibration(c_rand, c_true, dev_true)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +203,7 @@ class CostParams:
 
     merge_penalty: float  # added per segment beyond 1-1
     length_weight: float  # weight of the |log length ratio| deviation
+    margin: float = 0.0  # weight of the local neighbour margin (see margin_cos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +285,12 @@ def band_costs(
 ) -> list[np.ndarray]:
     """Bead costs for every node of ``band`` and every many-to-many type.
 
-    A bead costs ``u - 1 + merge_penalty * (n + m - 2)`` plus ``length_weight`` times
-    ``|log(tgt chars / src chars) - log(document ratio)|``, where ``u`` is the calibrated
-    cost of its two concatenated spans (0 typical translation, 1 random pair): so every
-    matched bead earns about its similarity, and two good 1-1 beads beat one 2-2 bead.
+    A bead costs ``u + merge_penalty * (n + m - 2)`` plus ``length_weight`` times
+    ``|log(tgt chars / src chars) - log(document ratio)| - dev_true``, where ``u`` is the
+    calibrated cost of its two concatenated spans (0 typical translation, 1 random pair) and
+    ``dev_true`` the typical length mismatch of best matches (:class:`Calibration`). A skip
+    costs ``skip`` per segment on the same scale, so a pair is kept rather than left as two
+    skips only when its cost is below ``2 * skip`` (below 1: a random pair must lose).
 
     Returns:
         One (n + 1, band.width) float32 array per type (an empty (0, 0) array for 1-0/0-1);
@@ -250,13 +330,40 @@ def band_costs(
                 cos = np.take_along_axis(block, c - c_lo, axis=1)
             else:
                 cos = np.einsum("rd,rwd->rw", src_win[n - 1, rows], tgt_win[m - 1, c])
-            raw = pair_cost(cos, src_norm[n - 1, rows, None], tgt_norm[m - 1, c])
-            cost = calib.scale(raw) - 1.0 + params.merge_penalty * (n + m - 2)
+            nx, ny = src_norm[n - 1, rows, None], tgt_norm[m - 1, c]
+            if params.margin > 0:
+                cos = margin_cos(cos, _band_neighbours(sides, rows, c, n, m), nx, ny,
+                                 params.margin)  # fmt: skip
+            raw = pair_cost(cos, nx, ny)
+            cost = calib.scale(raw) + params.merge_penalty * (n + m - 2)
             if params.length_weight > 0:
                 ls = src_len[rows] - src_len[rows - n]
                 lt = tgt_len[c] - tgt_len[np.maximum(c - m, 0)]
                 dev = np.abs(np.log((lt + 1.0) / (ls[:, None] + 1.0)) - log_ratio)
+                dev = dev - calib.dev_true  # a typical pair's length term is 0
                 cost = cost + params.length_weight * dev
             arr[rows] = np.where(ok, cost, np.inf)
         out.append(arr)
     return out
+
+
+def _band_neighbours(sides: Sides, rows: np.ndarray, c: np.ndarray, n: int, m: int) -> np.ndarray:
+    """:func:`_neighbours` for the beads of type (n, m) ending at nodes (rows, c).
+
+    rows: (r,) source nodes; c: (r, w) target nodes (clipped into range).
+    """
+    s1, t1 = sides.src_win[0], sides.tgt_win[0]  # single segments; [e] is segment e - 1
+    n_src, m_tgt = s1.shape[0] - 1, t1.shape[0] - 1
+    sw, tw = sides.src_win[n - 1, rows], sides.tgt_win[m - 1, c]  # (r, d), (r, w, d)
+
+    def ein(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.einsum("rd,rwd->rw", a, b, dtype=np.float64)
+
+    lc, rc = np.clip(c - m, 0, m_tgt), np.clip(c + 1, 0, m_tgt)
+    t_left = np.where(c - m >= 1, ein(sw, t1[lc]), np.nan)
+    t_right = np.where(c + 1 <= m_tgt, ein(sw, t1[rc]), np.nan)
+    lr, rr = np.clip(rows - n, 0, n_src), np.clip(rows + 1, 0, n_src)
+    s_left = np.where((rows - n >= 1)[:, None], ein(s1[lr], tw), np.nan)
+    s_right = np.where((rows + 1 <= n_src)[:, None], ein(s1[rr], tw), np.nan)
+    return _neighbours(t_left, t_right, s_left, s_right, sides.src_norm[n - 1, rows, None],
+                       sides.tgt_norm[m - 1, c])  # fmt: skip

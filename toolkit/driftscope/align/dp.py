@@ -11,10 +11,17 @@ earlier row except for the ``(0, 1)`` insertion, which lies in the same row; tha
 solved for a whole row at once with a running minimum, so the only Python loop is over rows and
 numpy works across band cells. Scores are float32, accumulation float64.
 
-Tie-break (documented, deterministic): bead types are tried in the order given by
-:func:`bead_types` (1-1 first, then by growing total size) and a later type must be *strictly*
-cheaper to win; the in-row insertion chain must also be strictly cheaper. Runs of adjacent
-deletions and insertions, whose order does not change the cost, are emitted deletions first.
+Tie-break (documented, deterministic): every node stores the exact minimum over its
+predecessors, but the back pointer goes to the most preferred bead type (``_tie_rank``)
+whose candidate is within :data:`TIE_TOL` of that minimum: a skip (0-1, then 1-0), then 1-1,
+then the n-m types in :func:`bead_types` order (fewer segments first). Read from the end of
+the path, that puts the skips of equal alternatives as *late* as possible, so when a segment
+is duplicated (the same caption or headline twice) its *first* copy is matched and the later
+copy becomes the 1-0 or 0-1 bead, as human annotators mark it. ``TIE_TOL`` absorbs float32
+noise between identical texts at different positions; real alternatives differ by far more
+(a typical translation pair and a random pair are 1 apart on the calibrated scale). Runs of
+adjacent deletions and insertions, whose order does not change the cost, are emitted
+deletions first.
 """
 
 from __future__ import annotations
@@ -29,11 +36,22 @@ from driftscope.model import Bead
 
 BeadType = tuple[int, int]
 
+TIE_TOL = 1e-5
+"""Candidates within this of a node's minimum cost count as tied (calibrated cost units)."""
+
+
+def _tie_rank(types: Sequence[BeadType], t: int) -> tuple[int, int]:
+    """Tie preference of ``types[t]`` as the last bead into a node (lower wins): 0-1, 1-0,
+    1-1, then the n-m types in :func:`bead_types` order."""
+    n, m = types[t]
+    return ({(0, 1): 0, (1, 0): 1, (1, 1): 2}.get((n, m), 3), t)
+
 
 def bead_types(max_bead: int, max_side: int | None = None) -> tuple[BeadType, ...]:
-    """All bead types with ``n + m <= max_bead`` and each side ``<= max_side``, in tie order.
+    """All bead types with ``n + m <= max_bead`` and each side ``<= max_side``.
 
-    1-1 comes first, then 1-0 and 0-1, then the n-m types by growing ``n + m`` (ties: more
+    1-1 comes first, then 1-0 and 0-1, then the n-m types by growing ``n + m``, which is also
+    their tie order (see the module docstring for the full tie-break; among equal sizes: more
     balanced first, then source-heavier first). Empty sides only appear as 1-0 and 0-1.
     """
     side = max_bead - 1 if max_side is None else max_side
@@ -125,13 +143,16 @@ def forward(
     back = np.full((n_src + 1, width), -1, np.int8)
     t01 = list(types).index((0, 1))
     offsets = np.arange(width, dtype=np.float64) * skip_tgt
-    many = [(t, n, m) for t, (n, m) in enumerate(types) if n > 0]
+    # Predecessors from earlier rows, most preferred on ties first (0-1 is the in-row chain).
+    many = sorted(
+        ((t, n, m) for t, (n, m) in enumerate(types) if n > 0), key=lambda x: _tie_rank(types, x[0])
+    )
     for i in range(n_src + 1):
         w = int(hi[i] - lo[i] + 1)
         best = np.full(w, np.inf, np.float64)
-        arg = np.full(w, -1, np.int8)
         if i == 0 and lo[0] == 0:
             best[0] = 0.0
+        cands: list[tuple[int, np.ndarray]] = []
         for t, n, m in many:
             r = i - n
             if r < 0:
@@ -141,15 +162,23 @@ def forward(
                 continue
             prev = acc[r, start : start + w]
             cand = prev + (skip_src if m == 0 else costs[t][i, :w])
-            better = cand < best
-            np.copyto(best, cand, where=better)
-            arg[better] = t
+            np.minimum(best, cand, out=best)
+            cands.append((t, cand))
         # In-row insertion chain: D[w] = min(best[w], D[w-1] + skip_tgt), as a running min.
         shifted = best - offsets[:w]
         run = np.minimum.accumulate(shifted)
-        chain = run < shifted
-        acc[i, left : left + w] = np.where(chain, run + offsets[:w], best)
-        back[i, :w] = np.where(chain, np.int8(t01), arg)
+        final = run + offsets[:w]
+        acc[i, left : left + w] = final
+        # Back pointers: the most preferred candidate within TIE_TOL of the minimum.
+        limit = final + TIE_TOL
+        arg = np.full(w, -1, np.int8)
+        for t, cand in reversed(cands):
+            arg[cand <= limit] = t
+        chain = np.zeros(w, bool)
+        chain[1:] = run[:-1] + offsets[1:w] <= limit[1:]
+        arg[chain] = t01
+        arg[~np.isfinite(final)] = -1
+        back[i, :w] = arg
     acc = acc[:, left : left + width]
     return acc, back
 
@@ -168,7 +197,7 @@ def band_dp(
         costs: one array per entry of ``types``; for (n, m) with n, m >= 1 a
             (n_src + 1, band.width) float32 array whose ``[i, j - lo[i]]`` is the cost of the
             bead ending at node (i, j) (inf where invalid); ignored for 1-0 and 0-1.
-        types: bead types, ``(1, 1)`` first, in tie-break order (see :func:`bead_types`).
+        types: bead types, as :func:`bead_types` gives them (ties: see the module docstring).
         band: node band; must contain (0, 0) and (n_src, n_tgt).
         skip_src: cost of a 1-0 bead (a source segment with no target).
         skip_tgt: cost of a 0-1 bead.
@@ -239,7 +268,7 @@ def exhaustive_dp(
     """Reference DP over every node with plain Python loops (tests only; O(n_src * n_tgt)).
 
     ``cost_fn(n, m, i, j)`` gives the cost of the bead of type (n, m) ending at node (i, j).
-    Same tie-break as :func:`band_dp`.
+    Same tie-break as :func:`band_dp` (see the module docstring).
     """
     inf = float("inf")
     acc = [[inf] * (n_tgt + 1) for _ in range(n_src + 1)]
@@ -250,16 +279,18 @@ def exhaustive_dp(
         for j in range(n_tgt + 1):
             if i == 0 and j == 0:
                 continue
-            best, arg = inf, -1
+            cands: list[tuple[float, int]] = []
             for t, (n, m) in enumerate(types):
                 if n == 0 or i < n or j < m:
                     continue
                 c = skip_src if m == 0 else float(cost_fn(n, m, i, j))  # type: ignore[operator]
-                if acc[i - n][j - m] + c < best:
-                    best, arg = acc[i - n][j - m] + c, t
-            if j >= 1 and acc[i][j - 1] + skip_tgt < best:
-                best, arg = acc[i][j - 1] + skip_tgt, t01
-            acc[i][j], back[i][j] = best, arg
+                cands.append((acc[i - n][j - m] + c, t))
+            if j >= 1:
+                cands.append((acc[i][j - 1] + skip_tgt, t01))
+            best = min((c for c, _ in cands), default=inf)
+            tied = [t for c, t in cands if c <= best + TIE_TOL and best < inf]
+            acc[i][j] = best
+            back[i][j] = min(tied, key=lambda t: _tie_rank(types, t)) if tied else -1
     steps: list[tuple[BeadType, float]] = []
     i, j = n_src, n_tgt
     while i > 0 or j > 0:

@@ -35,9 +35,12 @@ class Alignment:
         return [(b.src, b.tgt) for b in self.beads]
 
 
-def bead_similarities(beads: Sequence[Bead], sides: Sides) -> tuple[np.ndarray, np.ndarray]:
+def bead_similarities(
+    beads: Sequence[Bead], sides: Sides, margin: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Calibrated similarity and raw cosine of each bead: two (len(beads),) float64 arrays.
 
+    The similarity uses the same neighbour ``margin`` as the costs (and the calibration).
     Beads with an empty side, or wider than the window vectors, get NaN.
     """
     sims = np.full(len(beads), np.nan)
@@ -49,7 +52,12 @@ def bead_similarities(beads: Sequence[Bead], sides: Sides) -> tuple[np.ndarray, 
             continue
         i, j = b.src[-1] + 1, b.tgt[-1] + 1
         cos = float(np.dot(sides.src_win[n - 1, i], sides.tgt_win[m - 1, j]))
-        raw = C.pair_cost(np.float64(cos), sides.src_norm[n - 1, i], sides.tgt_norm[m - 1, j])
+        nx, ny = sides.src_norm[n - 1, i], sides.tgt_norm[m - 1, j]
+        adj = np.float64(cos)
+        if margin > 0:
+            nb = C._band_neighbours(sides, np.array([i]), np.array([[j]]), n, m)[0, 0]
+            adj = C.margin_cos(adj, nb, nx, ny, margin)
+        raw = C.pair_cost(adj, nx, ny)
         cosines[k] = cos
         sims[k] = 1.0 - float(sides.calib.scale(raw))
     return sims, cosines

@@ -49,7 +49,7 @@ def _downsample(x: np.ndarray) -> np.ndarray:
 
 def _solve(sides: Sides, band: Band, types: tuple, cfg: AlignConfig) -> list[Bead]:
     """One banded DP over ``sides`` (window vectors, norms and calibration)."""
-    params = C.CostParams(cfg.merge_penalty, cfg.length_weight)
+    params = C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin)
     costs = C.band_costs(sides, band, types, params)
     beads, _ = band_dp(costs, types, band, sides.n_tgt, cfg.skip, cfg.skip)
     return beads
@@ -64,7 +64,9 @@ def _prepare(
     tgt_win = C.approx_windows(tgt, tgt_w, side)
     src_norm = C.hub_norms(src_win, tgt, rng, cfg.n_samples // 4)
     tgt_norm = C.hub_norms(tgt_win, src, rng, cfg.n_samples // 4)
-    calib = C.calibrate(src, tgt, src_norm[0, 1:], tgt_norm[0, 1:], rng, cfg.n_samples)
+    calib = C.calibrate(
+        src, tgt, src_norm[0, 1:], tgt_norm[0, 1:], rng, cfg.n_samples, cfg.margin, (src_w, tgt_w)
+    )
     src_len = np.concatenate([[0.0], np.cumsum(src_w, dtype=np.float64)])
     tgt_len = np.concatenate([[0.0], np.cumsum(tgt_w, dtype=np.float64)])
     return Sides(src_win, tgt_win, src_norm, tgt_norm, calib, src_len, tgt_len,
@@ -214,7 +216,7 @@ def _align(
         band = band_from_path(_nodes(beads), n, m, cfg.band)
         need_s = need_t = None
         if cfg.embed == "band":
-            params = C.CostParams(cfg.merge_penalty, cfg.length_weight)
+            params = C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin)
             need_s, need_t = windows_to_embed(sides, band, types, params, cfg.skip, cfg.delta)
         real_s, mask_s = encode_windows(texts[0], encoder, cfg.side, need_s)
         real_t, mask_t = encode_windows(texts[1], encoder, cfg.side, need_t)
@@ -223,7 +225,7 @@ def _align(
         sides = sides.with_real_windows(real_s, mask_s, real_t, mask_t, src_vecs, tgt_vecs, rng,
                                         cfg.n_samples // 4)  # fmt: skip
         beads = _solve_cut(sides, band, types, cfg, cuts)
-    sims, cosines = bead_similarities(beads, sides)
+    sims, cosines = bead_similarities(beads, sides, cfg.margin)
     return Alignment(
         beads=tuple(beads),
         similarity=tuple(float(x) for x in sims),

@@ -99,12 +99,15 @@ _H = {
     "max_bead": "Largest bead, counted as source plus target sentences: 5 allows 1-4, 2-3,"
     " 3-2, 4-1 and smaller.",
     "skip": "Cost of leaving a sentence unmatched, on a scale where a typical translation pair"
-    " of these two texts scores 1 and an unrelated pair 0. Lower finds more omissions and"
-    " additions; higher glues stray sentences to their neighbours instead.",
+    " of these two texts costs 0 and an unrelated pair 1: a pair is kept only if it costs less"
+    " than two skips. Lower finds more omissions and additions; higher pairs or glues stray"
+    " sentences to their neighbours instead (keep it below 0.5).",
     "merge": "Extra cost per sentence beyond 1-1 in a bead (same scale); raise it to prefer"
     " 1-1 pairs over merges.",
-    "length": "How much a length mismatch between the two sides of a bead counts against it"
-    " (0 ignores length).",
+    "length": "How much a length mismatch between the two sides of a bead, beyond the usual"
+    " one, counts against it (0 ignores length).",
+    "margin": "Weight of the neighbour margin: lower a pair's similarity by how well the"
+    " sentences next to it match too (0, the default, turns it off).",
     "band": "How far, in sentences, the final search may stray from the first pass's path."
     " Wider is slower but forgives a poor first pass.",
     "embed": "Which joined neighbouring sentences get embedded: band (only those the final"
@@ -127,9 +130,11 @@ def align_cmd(
     out: Annotated[Path | None, typer.Option("-o", "--out", help=_H["out"])] = None,
     model: Annotated[str | None, typer.Option("--model", help=_H["model"])] = None,
     max_bead: Annotated[int, typer.Option("--max-bead", help=_H["max_bead"])] = 5,
-    skip: Annotated[float, typer.Option("--skip", help=_H["skip"])] = 0.2,
-    merge_penalty: Annotated[float, typer.Option("--merge-penalty", help=_H["merge"])] = 0.0,
-    length_weight: Annotated[float, typer.Option("--length-weight", help=_H["length"])] = 1.0,
+    # Defaults: those of driftscope.align.AlignConfig (not imported here: --help stays light).
+    skip: Annotated[float, typer.Option("--skip", help=_H["skip"])] = 0.35,
+    merge_penalty: Annotated[float, typer.Option("--merge-penalty", help=_H["merge"])] = 0.3,
+    length_weight: Annotated[float, typer.Option("--length-weight", help=_H["length"])] = 0.5,
+    margin: Annotated[float, typer.Option("--margin", help=_H["margin"])] = 0.0,
     band: Annotated[int, typer.Option("--band", help=_H["band"])] = 8,
     embed: Annotated[str, typer.Option("--embed", help=_H["embed"])] = "band",
     no_paragraphs: Annotated[bool, typer.Option("--no-paragraphs", help=_H["no_par"])] = False,
@@ -143,7 +148,7 @@ def align_cmd(
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cfg = AlignConfig(
         max_bead=max_bead, skip=skip, merge_penalty=merge_penalty, length_weight=length_weight,
-        band=band, embed=embed, use_paragraphs=not no_paragraphs, seed=seed,
+        margin=margin, band=band, embed=embed, use_paragraphs=not no_paragraphs, seed=seed,
     )  # fmt: skip
     if out is not None:  # before any reading, embedding or aligning
         check_output_path(out, [src, tgt])
