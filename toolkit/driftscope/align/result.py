@@ -53,7 +53,7 @@ def bead_similarities(
         i, j = b.src[-1] + 1, b.tgt[-1] + 1
         cos = float(np.dot(sides.src_win[n - 1, i], sides.tgt_win[m - 1, j]))
         nx, ny = sides.src_norm[n - 1, i], sides.tgt_norm[m - 1, j]
-        adj = np.float64(cos)
+        adj = np.asarray(cos, np.float64)
         if margin > 0:
             nb = C._band_neighbours(sides, np.array([i]), np.array([[j]]), n, m)[0, 0]
             adj = C.margin_cos(adj, nb, nx, ny, margin)

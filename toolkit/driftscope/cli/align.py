@@ -155,11 +155,10 @@ def align_cmd(
     a, b = _docs(src, tgt, src_lang, tgt_lang, presegmented)
     from driftscope.embed import get_encoder
 
-    pars = {
-        "src_par": [x.paragraph for x in a.segments],
-        "tgt_par": [x.paragraph for x in b.segments],
-    }
-    res = align(list(a.texts), list(b.texts), get_encoder(model), cfg, **pars)
+    res = align(
+        list(a.texts), list(b.texts), get_encoder(model), cfg,
+        src_par=[x.paragraph for x in a.segments], tgt_par=[x.paragraph for x in b.segments],
+    )  # fmt: skip
     emit(render(fmt, a, b, res), out, [src, tgt])
     return 0
 
