@@ -64,6 +64,17 @@ def _f(x: float) -> float:
     return float(x) if x == x else float("nan")
 
 
+def _unpaired(
+    kind: str, e: BeadEvidence, hop: str, where: Span, cfg: FlagConfig, side: str, other: str
+) -> Flag:
+    """A 1-0 / 0-1 bead: ``high`` from ``cfg.min_words_high`` words of ``where.text`` on."""
+    n = _nwords(where.text)
+    sev = "high" if n >= cfg.min_words_high else "medium"
+    note = f"{side} passage with no counterpart in the {other}"
+    words = {"words": n}
+    return Flag(kind, sev, hop, e.src, e.tgt, float(n), cfg.min_words_high, note, (where,), words)
+
+
 def rule_flags(
     ev: Sequence[BeadEvidence],
     hop: str,
@@ -97,22 +108,8 @@ def rule_flags(
         full = bool(e.src) and bool(e.tgt)
         # -- omission / addition of whole segments
         if e.src and not e.tgt:
-            n = _nwords(e.src_text)
-            sev = "high" if n >= cfg.min_words_high else "medium"
-            flags.append(
-                Flag(
-                    "omission",
-                    sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    float(n),
-                    cfg.min_words_high,
-                    "source passage with no counterpart in the target",
-                    (span(src_version, e.src, e.src_text),),
-                    {"words": n},
-                )
-            )
+            where = span(src_version, e.src, e.src_text)
+            flags.append(_unpaired("omission", e, hop, where, cfg, "source", "target"))
             continue
         if e.tgt and not e.src and e.duplicate_of >= 0:
             flags.append(
@@ -134,22 +131,8 @@ def rule_flags(
             )
             continue
         if e.tgt and not e.src:
-            n = _nwords(e.tgt_text)
-            sev = "high" if n >= cfg.min_words_high else "medium"
-            flags.append(
-                Flag(
-                    "addition",
-                    sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    float(n),
-                    cfg.min_words_high,
-                    "target passage with no counterpart in the source",
-                    (span(tgt_version, e.tgt, e.tgt_text),),
-                    {"words": n},
-                )
-            )
+            where = span(tgt_version, e.tgt, e.tgt_text)
+            flags.append(_unpaired("addition", e, hop, where, cfg, "target", "source"))
             flags += _term_flags(
                 e, support, hop, tgt_version, cfg, tgt_lang, False, span, same_script
             )
