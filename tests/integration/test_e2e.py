@@ -137,17 +137,39 @@ def _all_flags(outdir: Path) -> list[dict[str, Any]]:
     return [f for c in report["comparisons"] for f in c["flags"]]
 
 
+def _numbers_close(a: Any, b: Any, tol: float = 2e-4) -> bool:
+    """Same structure and strings; floats equal within ``tol``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_numbers_close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(
+            _numbers_close(x, y, tol) for x, y in zip(a, b, strict=True)
+        )
+    if isinstance(a, float) and isinstance(b, (int, float)):
+        return abs(a - b) <= tol
+    return a == b
+
+
 def test_second_run_gives_identical_json(
     corpus_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Determinism: a second full run (in-process, so it also loads the encoder for the tests
-    below) writes the same report.json bytes as the subprocess run."""
-    out = tmp_path / "second"
-    code = run(["report", str(CORPUS), "-o", str(out), "-q"])
-    cap = capsys.readouterr()
-    assert code == 0, cap.err
-    assert (out / "report.json").read_bytes() == (corpus_run / "report.json").read_bytes()
-    assert (out / "report.html").read_bytes() == (corpus_run / "report.html").read_bytes()
+    """Determinism. Two runs with the same embedding cache write the same bytes. The first
+    (subprocess) run may have computed its embeddings cold: BLAS results then differ from the
+    cached-vector run in the last float32 digit, so that pair is compared within 2e-4 (values
+    rounded to 4 decimals may round the other way; same beads, flags and texts) rather than byte
+    for byte."""
+    outs = []
+    for name in ("second", "third"):
+        out = tmp_path / name
+        code = run(["report", str(CORPUS), "-o", str(out), "-q"])
+        cap = capsys.readouterr()
+        assert code == 0, cap.err
+        outs.append(out)
+    for name in ("report.json", "report.html", "report.md", "beads.csv", "flags.csv"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    first = json.loads((corpus_run / "report.json").read_text(encoding="utf-8"))
+    again = json.loads((outs[0] / "report.json").read_text(encoding="utf-8"))
+    assert _numbers_close(first, again)
 
 
 def test_known_problems_of_the_english_mt_are_flagged(report: dict[str, Any]) -> None:
