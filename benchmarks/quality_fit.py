@@ -35,6 +35,9 @@ OUT = ROOT / "toolkit" / "driftscope" / "data" / "combiners.json"
 HAL = DATA / "quality" / "hallucinations-de-en-dev" / "corpus_w_annotations.dev.csv"
 N_TRAIN = 2500
 SEED = 0
+# sets whose layer-mix token vectors are cached too ({set}.tok.npz): suspicious terms on NTREX,
+# source alignment features on the hallucination set
+MIX_SETS = frozenset({"hal_src", "hal_mt", "nt_en", "nt_ru", "nt_vi"})
 
 
 def read_hal() -> list[dict[str, str]]:
@@ -81,8 +84,8 @@ def all_sets() -> list[tuple[str, list[str], bool]]:
     return [
         ("mq_dev_src", [r["original"] for r in dev], False),
         ("mq_dev_mt", [r["translation"] for r in dev], False),
-        ("hal_src", [r["src"] for r in hal], False),
-        ("hal_mt", [r["mt"] for r in hal], False),
+        ("hal_src", [r["src"] for r in hal], True),
+        ("hal_mt", [r["mt"] for r in hal], True),
         ("mq_tr_src", [r["original"] for r in tr], False),
         ("mq_tr_mt", [r["translation"] for r in tr], False),
         ("nt_en", nt["en"], True),
@@ -106,7 +109,7 @@ def embed_set(name: str, texts: list[str], use: bool = True) -> dict[str, object
     if not p_e5.exists():
         import quality_embed
 
-        quality_embed.save(name, texts)
+        quality_embed.save(name, texts, mix=name in MIX_SETS)
     z = np.load(p_e5)
     out: dict[str, object] = {"sent": z["sent"]}
     if "tok" in z:
@@ -124,6 +127,20 @@ def embed_set(name: str, texts: list[str], use: bool = True) -> dict[str, object
                 TokenVectors(texts[i], tuple(map(tuple, sp[offs[i] : offs[i + 1]])), toks[i])
                 for i in range(len(toks))
             ]
+    p_mix = cache_dir() / f"{name}.tok.npz"
+    if p_mix.exists():  # layer-mix token vectors (quality.tokens.LAYERS), same pieces
+        from driftscope.quality.tokens import TokenVectors
+
+        zm = np.load(p_mix)
+        tm, om, sm = zm["tok"], zm["offs"], zm["spans"]
+        out["mix"] = [
+            TokenVectors(
+                texts[i],
+                tuple(map(tuple, sm[om[i] : om[i + 1]])),
+                tm[om[i] : om[i + 1]].astype(np.float32),
+            )
+            for i in range(len(om) - 1)
+        ]
     if use:
         if not p_use.exists():
             from driftscope.embed import get_encoder
@@ -146,6 +163,8 @@ def features(src: list[str], tgt: list[str], a: dict, b: dict) -> np.ndarray:
         b.get("tok"),
         a.get("use"),
         b.get("use"),
+        a.get("mix"),
+        b.get("mix"),
     )
 
 
@@ -210,6 +229,9 @@ def main() -> None:
     args = ap.parse_args()
     results: dict[str, object] = {}
     combiners: dict[str, dict] = {}
+    # MLQE-PE has no layer-mix token vectors cached (16k texts): the qe combiners keep the
+    # features without source alignment; the hallucination/omission ones use all.
+    qe_f = [f for f in FEATURES if not f.startswith("sal_")]
     all_f = list(FEATURES)
     no_use = [f for f in FEATURES if f != "use_z"]
 
@@ -248,7 +270,10 @@ def main() -> None:
         mq[f"pearson_{f}"] = float(np.corrcoef(Xdv[:, FEATURES.index(f)], ydv)[0, 1])
     alphas = np.logspace(-1, 5, 13)
     qe_models = {}
-    for variant, feats, blk in (("", all_f, ("e5", "use")), ("e5", no_use, ("e5",))):
+    for variant, feats, blk in (
+        ("", qe_f, ("e5", "use")),
+        ("e5", [f for f in qe_f if f != "use_z"], ("e5",)),
+    ):
         idx = [FEATURES.index(f) for f in feats]
         key = "qe" + (f":{variant}" if variant else "")
         # scalar features only (the v1 combiner's design), for comparison
@@ -282,7 +307,7 @@ def main() -> None:
     groups = np.array([zlib.crc32(s.encode("utf-8")) for s in src])
     hal: dict[str, object] = {"n": len(rows), "positives": {k: int(v.sum()) for k, v in ys.items()}}
     single = {}
-    for f in ("e5_z", "use_z", "cov_s_z", "lr_neg", "e5_m"):
+    for f in ("e5_z", "use_z", "cov_s_z", "lr_neg", "e5_m", "sal_c", "sal_run"):
         single[f] = {
             k: float(100 * roc_auc_score(y, -X[:, FEATURES.index(f)])) for k, y in ys.items()
         }

@@ -96,3 +96,37 @@ def test_estimate_qe_falls_back_for_another_prompt() -> None:
     assert qe_id(enc) == QE_ID
     out = estimate_qe(["one two three", "four five"], ["one two three", "six"], enc)
     assert out.shape == (2,) and out[0] > out[1]
+
+
+def test_source_alignment_finds_the_unaligned_run() -> None:
+    from driftscope.quality.tokens import TokenVectors, source_alignment
+
+    rng = np.random.default_rng(5)
+    text = "alpha beta gamma delta"  # 5 + 4 + 5 + 5 characters, one piece each
+    spans = ((0, 5), (6, 10), (11, 16), (17, 22))
+    vecs = unit(rng.normal(size=(4, 32)))
+    src = TokenVectors(text, spans, vecs)
+    full = TokenVectors("a b c d", ((0, 1), (2, 3), (4, 5), (6, 7)), unit(vecs + 0.05))
+    assert source_alignment(src, full) == (1.0, 0.0)
+    # the target expresses only the first two words: the last two form one unaligned run
+    part = TokenVectors("a b", ((0, 1), (2, 3)), unit(vecs[:2] + 0.05))
+    share, run = source_alignment(src, part)
+    assert share == pytest.approx(9 / 19) and run == pytest.approx(10 / 19)
+    assert source_alignment(src, TokenVectors("", (), np.zeros((0, 32), np.float32))) == (0, 0)
+
+
+def test_alignment_features_rank_a_dropped_clause_below_full_pairs() -> None:
+    from driftscope.quality.tokens import TokenVectors
+
+    rng = np.random.default_rng(6)
+    n, d = 24, 32
+    s, t = unit(rng.normal(size=(n, d))), unit(rng.normal(size=(n, d)))
+    text = "w0 w1 w2 w3 w4 w5"
+    spans = tuple((3 * k, 3 * k + 2) for k in range(6))
+    mix_s = [TokenVectors(text, spans, unit(rng.normal(size=(6, d)))) for _ in range(n)]
+    mix_t = [TokenVectors(text, spans, unit(m.vecs + 0.1 * rng.normal(size=(6, d)))) for m in mix_s]
+    mix_t[0] = TokenVectors("w0 w1", spans[:2], mix_t[0].vecs[:2])  # four words dropped
+    X = pair_features([text] * n, [text] * n, s, t, np.random.default_rng(0), mix_src=mix_s,
+                      mix_tgt=mix_t)  # fmt: skip
+    c, run = X[:, FEATURES.index("sal_c")], X[:, FEATURES.index("sal_run")]
+    assert np.argmin(c) == 0 and np.argmax(run) == 0

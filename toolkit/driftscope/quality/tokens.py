@@ -194,3 +194,33 @@ def word_support(
             ]
         )
     return out
+
+
+def source_alignment(src: TokenVectors, tgt: TokenVectors) -> tuple[float, float]:
+    """How much of the source a target expresses, from mutual-argmax word alignment.
+
+    SimAlign's *argmax* alignment: source piece j and target piece i are aligned when each is
+    the other's most similar piece. A source word is aligned when any of its pieces is.
+
+    Returns:
+        (share of source word characters aligned, longest run of consecutive unaligned source
+        words as a share of the source word characters). An omitted clause leaves a long
+        unaligned run; paraphrase leaves scattered gaps. (0, 0) when either side is empty.
+    """
+    if not len(src.vecs) or not len(tgt.vecs):
+        return 0.0, 0.0
+    sim = tgt.vecs.astype(np.float32) @ src.vecs.astype(np.float32).T  # (m_tgt, m_src)
+    best_t = sim.argmax(axis=1)
+    best_s = sim.argmax(axis=0)
+    piece_ok = best_t[best_s] == np.arange(sim.shape[1])  # (m_src,) mutual best
+    words = [(a, b, ks) for a, b, ks in _words(src) if any(c.isalnum() for c in src.text[a:b])]
+    if not words:
+        return 0.0, 0.0
+    ok = np.array([bool(piece_ok[ks].any()) for _, _, ks in words])
+    size = np.array([b - a for a, b, _ in words], np.float64)
+    run = longest = 0.0
+    for aligned, n_chars in zip(ok, size, strict=True):
+        run = 0.0 if aligned else run + n_chars
+        longest = max(longest, run)
+    total = float(size.sum())
+    return float(size[ok].sum()) / total, longest / total
