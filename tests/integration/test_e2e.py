@@ -183,6 +183,17 @@ def test_known_problems_of_the_english_mt_are_flagged(report: dict[str, Any]) ->
     assert _flags_on(report, "en", 2), "en segment 2 is not flagged"
     # the headline repeated verbatim
     assert "duplicate" in {f["kind"] for f in _flags_on(report, "en", 1)}
+    # a compound split around its noun, and a time the Vietnamese does not state
+    notes = " ".join(f["note"] for f in _flags_on(report, "en", 24) + _flags_on(report, "en", 25))
+    assert "'friendship- Belarus'" in notes and "'night'" in notes
+
+
+def test_report_finds_every_gold_problem(corpus_run: Path) -> None:
+    """The report's Gold check (default severity): every problem of gold/problems.tsv found."""
+    md = (corpus_run / "report.md").read_text(encoding="utf-8")
+    n_gold = sum(1 for line in (CORPUS / "gold" / "problems.tsv").open(encoding="utf-8")) - 1
+    assert f"{n_gold} of {n_gold} known problems found" in md
+    assert "**missed**" not in md
 
 
 # --------------------------------------------------------------------------- score

@@ -20,6 +20,8 @@ from driftscope.ingest.langid import detect_language
 from driftscope.model import Bead, Document
 from driftscope.quality import text as tx
 from driftscope.quality.calibrate import Baseline, fit_baseline, random_pair_cosines
+from driftscope.quality.surface import broken_hyphens
+from driftscope.quality.timex import invented_times
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class BeadEvidence:
     inner_breaks: tuple[tx.Mention, ...] = ()  # "word. lowercase" in tgt_text, not in src_text
     tgt_off_script: bool = False  # tgt_text mostly in another script than its document
     foreign: tuple[tx.Mention, ...] = ()  # runs of source-script words left in tgt_text
+    broken_compounds: tuple[tx.Mention, ...] = ()  # "word- word" in tgt_text beyond src_text's
+    times_invented: tuple[tx.Mention, ...] = ()  # "night", "today" in tgt_text; src_text: no time
 
 
 def _join(doc: Document, idx: Sequence[int]) -> str:
@@ -203,6 +207,8 @@ def bead_evidence(
                     for f in tx.foreign_runs(t, tgt_script)
                     if s and f.key == src_script and _in_lang(f.text, src.lang, s)
                 ),
+                broken_compounds=tuple(broken_hyphens(t)[len(broken_hyphens(s)) :]) if s else (),
+                times_invented=tuple(invented_times(s, t)) if s else (),
             )
         )
     return tuple(out), baseline

@@ -357,6 +357,36 @@ def rule_flags(
                     base,
                 )
             )
+        for m in e.times_invented:
+            flags.append(
+                Flag(
+                    "number_mismatch",
+                    "medium",
+                    hop,
+                    e.src,
+                    e.tgt,
+                    1.0,
+                    0.0,
+                    f"time {m.text!r} is not in the source, which states no time",
+                    (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
+                    base,
+                )
+            )
+        for m in e.broken_compounds:
+            flags.append(
+                Flag(
+                    "suspicious_term",
+                    "medium",
+                    hop,
+                    e.src,
+                    e.tgt,
+                    1.0,
+                    0.0,
+                    f"broken compound {m.text!r}: the hyphen is attached to one word only",
+                    (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
+                    base,
+                )
+            )
         for m in e.foreign:
             flags.append(
                 Flag(

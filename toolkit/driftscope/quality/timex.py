@@ -1,0 +1,183 @@
+"""Relative time expressions (parts of the day, yesterday/today/tomorrow, weekdays) by class.
+
+Numbers and month names are compared by :func:`driftscope.quality.text.number_mismatch`; a
+translation can also move an event in time with words alone: "ngay trước thềm bầu cử" (right
+on the eve of the election) rendered as "the night before the election". Each word maps to
+classes ("tonight" is both ``evening`` and ``night``); a target class that no source word
+shares is a time the source does not state.
+
+Only unambiguous forms are listed: Vietnamese "sáng" (also bright) or "tối" (also dark,
+"tối đa" maximum) count only inside "buổi sáng", "sáng nay" and the like.
+"""
+
+from __future__ import annotations
+
+import re
+
+from driftscope.quality.text import Mention
+
+_WORDS: dict[str, tuple[str, ...]] = {
+    # English
+    "night": ("night",),
+    "nights": ("night",),
+    "overnight": ("night",),
+    "tonight": ("evening", "night"),
+    "midnight": ("night",),
+    "evening": ("evening",),
+    "evenings": ("evening",),
+    "a.m.": ("morning", "night"),  # bare "am"/"pm" only after a number (_CLOCK): "I am"
+    "p.m.": ("noon", "afternoon", "evening", "night"),
+    "morning": ("morning",),
+    "mornings": ("morning",),
+    "afternoon": ("afternoon",),
+    "noon": ("noon",),
+    "midday": ("noon",),
+    "yesterday": ("yesterday",),
+    "today": ("today",),
+    "tomorrow": ("tomorrow",),
+    "monday": ("monday",),
+    "tuesday": ("tuesday",),
+    "wednesday": ("wednesday",),
+    "thursday": ("thursday",),
+    "friday": ("friday",),
+    "saturday": ("saturday",),
+    "sunday": ("sunday",),
+    # German
+    "nacht": ("night",),
+    "nachts": ("night",),
+    "abend": ("evening",),
+    "abends": ("evening",),
+    "morgen": ("morning", "tomorrow"),
+    "morgens": ("morning",),
+    "vormittag": ("morning",),
+    "nachmittag": ("afternoon",),
+    "mittag": ("noon",),
+    "gestern": ("yesterday",),
+    "heute": ("today",),
+    "montag": ("monday",),
+    "dienstag": ("tuesday",),
+    "mittwoch": ("wednesday",),
+    "donnerstag": ("thursday",),
+    "freitag": ("friday",),
+    "samstag": ("saturday",),
+    "sonntag": ("sunday",),
+    # French
+    "nuit": ("night",),
+    "soir": ("evening",),
+    "soirée": ("evening",),
+    "matin": ("morning",),
+    "matinée": ("morning",),
+    "après-midi": ("afternoon",),
+    "midi": ("noon",),
+    "hier": ("yesterday",),
+    "aujourd'hui": ("today",),
+    "demain": ("tomorrow",),
+    "lundi": ("monday",),
+    "mardi": ("tuesday",),
+    "mercredi": ("wednesday",),
+    "jeudi": ("thursday",),
+    "vendredi": ("friday",),
+    "samedi": ("saturday",),
+    "dimanche": ("sunday",),
+    # Vietnamese (multi-syllable forms only where a syllable alone is ambiguous)
+    "đêm": ("night",),
+    "hộp đêm": (),  # nightclub: not a time
+    "sáng thứ": ("morning",),
+    "chiều thứ": ("afternoon",),
+    "tối thứ": ("evening",),
+    "chiều tối": ("afternoon", "evening"),
+    "buổi tối": ("evening",),
+    "tối nay": ("evening", "night"),
+    "tối qua": ("evening", "night", "yesterday"),
+    "buổi sáng": ("morning",),
+    "sáng nay": ("morning", "today"),
+    "sáng sớm": ("morning",),
+    "buổi chiều": ("afternoon",),
+    "chiều nay": ("afternoon", "today"),
+    "buổi trưa": ("noon",),
+    "hôm qua": ("yesterday",),
+    "hôm nay": ("today",),
+    "ngày nay": ("today",),  # nowadays
+    "ngày mai": ("tomorrow",),
+    "sáng hôm": ("morning",),
+    "tối hôm": ("evening", "night"),
+    "chủ nhật": ("sunday",),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
+}
+# Russian inflects: stems, matched at the start of a word
+_RU_STEMS: dict[str, tuple[str, ...]] = {
+    **{k: ("night",) for k in ("ночно", "ночна", "ночну", "ночны")},  # ночной, not ночница
+    "вечерн": ("evening",),
+    "утрен": ("morning",),
+    "вчерашн": ("yesterday",),
+    "сегодняшн": ("today",),
+    "завтрашн": ("tomorrow",),
+    "понедельник": ("monday",),
+    "вторник": ("tuesday",),
+    "четверг": ("thursday",),
+    "пятниц": ("friday",),
+    "суббот": ("saturday",),
+    "воскресень": ("sunday",),
+}
+# Inflected forms listed whole where a stem would also start other words ("завтрак" breakfast,
+# "ночница" a bat, "вечеринка" a party, "среди" among).
+_RU_FORMS: dict[str, tuple[str, ...]] = {
+    **{w: ("night",) for w in "ночь ночи ночью ночам полночь полуночи".split()},
+    **{w: ("evening",) for w in "вечер вечера вечером вечеру вечере вечерам".split()},
+    **{w: ("morning",) for w in "утро утра утром утру утре".split()},
+    **{w: ("noon",) for w in "полдень полудня полдня".split()},
+    **{w: ("morning", "noon", "afternoon") for w in ("днём", "днем")},
+    "вчера": ("yesterday",),
+    "сегодня": ("today",),
+    "завтра": ("tomorrow",),
+    **{w: ("wednesday",) for w in "среду среды среда".split()},
+}
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_MULTI = sorted((w for w in _WORDS if " " in w or "." in w), key=len, reverse=True)
+
+
+def time_words(text: str) -> list[Mention]:
+    """Time expressions in ``text``; ``key`` is their classes joined by "|" (sorted)."""
+    # lower-case char by char so spans stay valid ("İ".lower() is two characters)
+    low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    taken = [False] * len(text)
+    for phrase in _MULTI:
+        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", low):
+            if not any(taken[m.start() : m.end()]):
+                found.append((m.start(), m.end(), _WORDS[phrase]))
+                taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+    for m in _TOKEN.finditer(low):
+        if not any(taken[m.start() : m.end()]):
+            found.append((m.start(), m.end(), _classes(m.group().replace("’", "'"))))
+    return [Mention("|".join(sorted(cls)), text[a:b], a, b) for a, b, cls in sorted(found) if cls]
+
+
+def _classes(word: str) -> tuple[str, ...]:
+    if word.endswith(("'s", "s'")):  # "tonight's rally", "the morning's fourballs"
+        word = word[:-2] if word.endswith("'s") else word[:-1]
+    if word in _WORDS:
+        return _WORDS[word]
+    if word in _RU_FORMS:
+        return _RU_FORMS[word]
+    if word[:1] < "\u0400":
+        return ()
+    return next((v for k, v in _RU_STEMS.items() if word.startswith(k)), ())
+
+
+# Classes a translation can invent; weekdays are only context (news translations move them
+# across time zones: "5 a.m. Sunday" Eastern is "субботу" in Moscow's telling).
+INVENTED = frozenset("night evening morning afternoon noon yesterday today tomorrow".split())
+_CLOCK = re.compile(r"\d[.:h]\d\d|\d\s?(?:h\b|giờ|час|[ap]\.?m\b)", re.IGNORECASE)
+
+
+def invented_times(src: str, tgt: str) -> list[Mention]:
+    """Parts of the day and relative days in ``tgt`` when ``src`` states no time at all.
+
+    No time word, weekday or clock time in the source, yet the target says "the night before"
+    or "this morning": the translation dated the event. Times the source does state are left
+    alone (conversions between time zones and clock formats are routine in human translation).
+    """
+    if time_words(src) or _CLOCK.search(src):
+        return []
+    return [m for m in time_words(tgt) if set(m.key.split("|")) <= INVENTED]
