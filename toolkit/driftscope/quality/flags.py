@@ -342,66 +342,23 @@ def rule_flags(
                     base,
                 )
             )
-        for m in e.inner_breaks:
-            flags.append(
-                Flag(
-                    "broken_segment",
-                    "medium",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    1.0,
-                    0.0,
-                    f"sentence broken inside the segment: {m.text!r}",
-                    (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
-                    base,
+        # -- surface problems at a place in the target: one medium flag per mention
+        for field, kind, note in _AT_PLACE:
+            for m in getattr(e, field):
+                flags.append(
+                    Flag(
+                        kind,
+                        "medium",
+                        hop,
+                        e.src,
+                        e.tgt,
+                        1.0,
+                        0.0,
+                        note.format(m.text),
+                        (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
+                        base,
+                    )
                 )
-            )
-        for m in e.times_invented:
-            flags.append(
-                Flag(
-                    "number_mismatch",
-                    "medium",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    1.0,
-                    0.0,
-                    f"time {m.text!r} is not in the source, which states no time",
-                    (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
-                    base,
-                )
-            )
-        for m in e.broken_compounds:
-            flags.append(
-                Flag(
-                    "suspicious_term",
-                    "medium",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    1.0,
-                    0.0,
-                    f"broken compound {m.text!r}: the hyphen is attached to one word only",
-                    (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
-                    base,
-                )
-            )
-        for m in e.foreign:
-            flags.append(
-                Flag(
-                    "untranslated",
-                    "medium",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    1.0,
-                    0.0,
-                    f"words left in the source script: {m.text!r}",
-                    (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
-                    base,
-                )
-            )
         # -- script mixing
         if e.script_mix > 0.2 and not low_sim and not e.foreign:
             flags.append(
@@ -422,6 +379,16 @@ def rule_flags(
             e, support, hop, tgt_version, cfg, tgt_lang, low_sim, span, same_script
         )
     return flags
+
+
+# Evidence fields holding target mentions that each give one medium flag: (field, kind, note).
+_AT_PLACE = (
+    ("inner_breaks", "broken_segment", "sentence broken inside the segment: {!r}"),
+    ("times_invented", "number_mismatch", "time {!r} is not in the source, which states no time"),
+    ("broken_compounds", "suspicious_term",
+     "broken compound {!r}: the hyphen is attached to one word only"),
+    ("foreign", "untranslated", "words left in the source script: {!r}"),
+)  # fmt: skip
 
 
 def _term_flags(

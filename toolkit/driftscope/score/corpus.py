@@ -62,13 +62,17 @@ class SystemScore:
 class SegmentScore:
     """Sentence-level scores of one segment of one system (sacrebleu ``sentence_score``).
 
-    ``qe`` is :func:`driftscope.score.qe.estimate_qe` when a source was given, else None.
+    ``qe`` is :func:`driftscope.score.qe.estimate_qe` when a source was given, else None;
+    ``hallucination`` and ``omission`` the probabilities of
+    :func:`driftscope.score.qe.estimate_risks` when it gives them.
     """
 
     system: str
     index: int
     scores: tuple[MetricScore, ...]
     qe: float | None = None
+    hallucination: float | None = None
+    omission: float | None = None
 
 
 def system_names(n: int, names: Sequence[str] | None) -> list[str]:
@@ -202,7 +206,7 @@ def score_sentences(
     """Per-segment scores (sacrebleu ``sentence_score``; BLEU uses effective order, as sacrebleu's
     CLI does in sentence mode), system by system; ``qe`` is filled when ``src`` and an encoder
     are given. Arguments as :func:`score_corpus`."""
-    from driftscope.score.qe import estimate_qe
+    from driftscope.score.qe import estimate_qe, estimate_risks
 
     setup = setup or ScoreSetup()
     n = check_streams(hyps, refs, src)
@@ -218,10 +222,14 @@ def score_sentences(
             else:
                 scores = [m.sentence_score(system[i], [r[i] for r in refs]) for i in range(n)]
             per_metric.append([to_metric_score(key, s, m) for s in scores])
-        qe = None
+        qe = risks = None
         if src is not None and setup.encoder is not None:
             qe = estimate_qe(src, system, setup.encoder, calibrator=setup.calibrator)
+            risks = estimate_risks(src, system, setup.encoder)
         for i in range(n):
             seg_scores = tuple(col[i] for col in per_metric)
-            out.append(SegmentScore(name, i, seg_scores, None if qe is None else float(qe[i])))
+            hal, om = (None, None) if risks is None else (
+                float(risks["hallucination"][i]), float(risks["omission"][i]))  # fmt: skip
+            q = None if qe is None else float(qe[i])
+            out.append(SegmentScore(name, i, seg_scores, q, hal, om))
     return out

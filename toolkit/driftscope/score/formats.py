@@ -170,6 +170,9 @@ def _segment_dict(seg: SegmentScore, width: int) -> dict[str, Any]:
             d[f"{s.name}_raw"] = float(f"{s.extra['raw']:.{width}f}")
     if seg.qe is not None:
         d["qe"] = round(seg.qe, 4)
+    if seg.hallucination is not None and seg.omission is not None:
+        d["p_hallucination"] = round(seg.hallucination, 4)
+        d["p_omission"] = round(seg.omission, 4)
     return d
 
 

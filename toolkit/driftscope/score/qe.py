@@ -14,7 +14,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from driftscope.errors import InputError
-from driftscope.score.calibration import IDENTITY, Calibrator, Encoder, cosines
+from driftscope.score.calibration import (
+    IDENTITY,
+    MIN_CALIBRATION_SEGMENTS,
+    Calibrator,
+    Encoder,
+    cosines,
+)
 
 QE_ID = "qe:cal-sim-src"  # goes into outputs so a later estimator is distinguishable
 # With the encoder (id and prompt) recorded in combiners.json (the default e5-small, prompt "")
@@ -26,9 +32,10 @@ QE_ID = "qe:cal-sim-src"  # goes into outputs so a later estimator is distinguis
 QE_COMBINED_ID = "qe:combined-mlqe-v2"
 
 
-def qe_id(encoder: Encoder) -> str:
-    """The estimator :func:`estimate_qe` uses with ``encoder`` (for signatures)."""
-    return QE_COMBINED_ID if _combined_ok(encoder) else QE_ID
+def qe_id(encoder: Encoder, n: int | None = None) -> str:
+    """The estimator :func:`estimate_qe` uses with ``encoder`` on ``n`` segments."""
+    enough = n is None or n >= MIN_CALIBRATION_SEGMENTS
+    return QE_COMBINED_ID if enough and _combined_ok(encoder) else QE_ID
 
 
 def _combined_ok(encoder: Encoder) -> bool:
@@ -66,10 +73,33 @@ def estimate_qe(
         raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
     if not src:
         return np.zeros(0, dtype=np.float64)
-    if _combined_ok(encoder) and len(src) >= 2:
+    # the combined features are z-scores against random pairings of the input itself: with a
+    # handful of segments their spread is meaningless (two lines gave qe 6.9), so short inputs
+    # get the calibrated cosine, as calibration itself falls back to a prior below this size
+    if _combined_ok(encoder) and len(src) >= MIN_CALIBRATION_SEGMENTS:
         from driftscope.quality.estimate import combined_qe
 
         return combined_qe(src, hyp, encoder)
     vecs = np.asarray(encoder.encode(list(src) + list(hyp)))
     cos = cosines(vecs[len(src) :], vecs[: len(src)])
     return (calibrator or IDENTITY)(cos)
+
+
+def estimate_risks(
+    src: Sequence[str], hyp: Sequence[str], encoder: Encoder
+) -> dict[str, np.ndarray] | None:
+    """Per-segment probabilities of a hallucination and of an omission, or None.
+
+    Available with the encoder the combiners were fitted on and at least
+    ``MIN_CALIBRATION_SEGMENTS`` pairs (see :func:`driftscope.quality.estimate.combined_risks`).
+
+    Returns:
+        ``{"hallucination": (n,), "omission": (n,)}`` float64 in [0, 1], or None.
+    """
+    if len(src) != len(hyp):
+        raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
+    if len(src) < MIN_CALIBRATION_SEGMENTS or not _combined_ok(encoder):
+        return None
+    from driftscope.quality.estimate import combined_risks
+
+    return combined_risks(src, hyp, encoder)
