@@ -191,6 +191,25 @@ def test_csv_rows(chain: RunResult, outputs: dict[str, str]) -> None:
     assert "<script>alert(1)</script>" in flags[3]["tgt_text"] or "<script>" in flags[3]["tgt_text"]
 
 
+def test_csv_text_cells_are_not_formulas(chain: RunResult) -> None:
+    """A segment that starts like a spreadsheet formula is written with a leading quote."""
+    import dataclasses
+
+    from driftscope.report.tables import cell, render_beads_csv
+
+    doc = chain.documents[0]
+    seg = dataclasses.replace(doc.segments[0], text='=HYPERLINK("http://x.invalid","click")')
+    docs = (dataclasses.replace(doc, segments=(seg, *doc.segments[1:])), *chain.documents[1:])
+    rows = list(
+        csv.DictReader(io.StringIO(render_beads_csv(dataclasses.replace(chain, documents=docs))))
+    )
+    first = next(
+        r for r in rows if r["src_version"] == doc.doc_id and r["src"].split()[:1] == ["0"]
+    )
+    assert first["src_text"].startswith("'=HYPERLINK(")
+    assert [cell(x) for x in ("-5 dB", "@x", "+1", "ok =1")] == ["'-5 dB", "'@x", "'+1", "ok =1"]
+
+
 def test_plain_pair_renders_without_scatter() -> None:
     pair = from_json((DATA / "report_pair.json").read_text(encoding="utf-8"))
     html = render_html(pair)

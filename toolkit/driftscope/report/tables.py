@@ -1,7 +1,10 @@
 """CSV renderers: one row per bead (``beads.csv``) and one per flag (``flags.csv``). Layer: report.
 
 Indices are 0-based and joined with spaces (``"3 4"``); an empty side is an empty cell. Missing
-scores are empty cells. Texts are written as they are (the csv module quotes them).
+scores are empty cells. Texts are quoted by the csv module; a text cell that starts with
+``= + - @``, a tab or a carriage return gets a leading ``'`` so a spreadsheet shows it as text
+instead of evaluating it as a formula (OWASP "CSV injection"). ``report.json`` keeps the texts
+unchanged.
 """
 
 from __future__ import annotations
@@ -57,12 +60,20 @@ def _f(x: float) -> str:
     return f"{x:.6g}" if finite(x) else ""
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """A text cell a spreadsheet will not evaluate: ``'`` before a formula-like start."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _text(result: RunResult, version: str, ids: tuple[int, ...]) -> str:
     try:
         segs = result.document(version).segments
     except KeyError:
         return ""
-    return " ".join(segs[i].text for i in ids if 0 <= i < len(segs))
+    return cell(" ".join(segs[i].text for i in ids if 0 <= i < len(segs)))
 
 
 def _write(header: tuple[str, ...], rows: list[list[str]]) -> str:
@@ -120,7 +131,7 @@ def render_flags_csv(result: RunResult) -> str:
                     _ids(f.tgt),
                     _f(f.value),
                     _f(f.threshold),
-                    f.note,
+                    cell(f.note),
                     json.dumps(dict(sorted(f.evidence.items())), ensure_ascii=False),
                     json.dumps(spans, ensure_ascii=False) if spans else "",
                     _text(result, comp.src_id, f.src),
