@@ -48,6 +48,16 @@ class AlignConfig:
             optimum (same units as ``skip``). Higher: more embedding, safer second pass.
         use_paragraphs: when both sides have the same number of paragraphs, never let a bead
             cross a paragraph break.
+        anchor_weight: weight of the lexical anchor term (``align.anchors``; needs the texts,
+            so :func:`align_vectors` ignores it). Anchors are numbers (``8839,8`` = ``8839.8``,
+            thousands separators dropped) and capitalised words of 4+ letters (casefolded,
+            accents stripped) that occur on *both* sides of the document pair, weighted by
+            idf. A bead whose spans carry anchors pays ``anchor_weight * (1 - cosine of the
+            two anchor bags)``: 0 when the numbers and names agree, the full weight when only
+            one side has any; beads without anchors pay nothing. When a number or name sits in
+            a neighbouring sentence, only the merged bead gets them all, which pushes the
+            aligner to merge. 0 turns it off. Measured 0 to 0.5 on Text+Berg and NTREX
+            (``benchmarks/results/align_textberg.json``): 0.1-0.15 helps, 0.3+ hurts.
         n_samples: random pairs sampled to calibrate costs.
         seed: seed of the sampling RNG (recorded in the signature).
     """
@@ -63,6 +73,7 @@ class AlignConfig:
     embed: str = "band"
     delta: float = 0.3
     use_paragraphs: bool = True
+    anchor_weight: float = 0.15
     n_samples: int = 256
     seed: int = 0
 
@@ -74,7 +85,7 @@ class AlignConfig:
                 f"max_side must be between 1 and max_bead - 1 = {self.max_bead - 1}"
                 f" (0 for that default), got {self.max_side}"
             )
-        for name in ("skip", "merge_penalty", "length_weight", "margin"):
+        for name in ("skip", "merge_penalty", "length_weight", "margin", "anchor_weight"):
             v = getattr(self, name)
             if not (v == v and 0.0 <= v <= 10.0):
                 raise ConfigError(f"{name} must be between 0 and 10, got {v}")

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from driftscope.align.anchors import AnchorBags, anchor_cost, slice_bags
 from driftscope.align.dp import Band, BeadType
 
 _CHUNK = 512
@@ -204,6 +205,7 @@ class CostParams:
     merge_penalty: float  # added per segment beyond 1-1
     length_weight: float  # weight of the |log length ratio| deviation
     margin: float = 0.0  # weight of the local neighbour margin (see margin_cos)
+    anchor_weight: float = 0.0  # weight of 1 - anchor cosine (see align.anchors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,7 @@ class Sides:
     tgt_len: np.ndarray
     src_ok: np.ndarray  # (K, n + 1) bool: window cells that may be used
     tgt_ok: np.ndarray
+    anchors: AnchorBags | None = None  # lexical anchors (needs the texts; see align.anchors)
 
     @property
     def n_src(self) -> int:
@@ -249,6 +252,7 @@ class Sides:
             tgt_len=self.tgt_len[b0 : b1 + 1],
             src_ok=self.src_ok[:, a0 : a1 + 1],
             tgt_ok=self.tgt_ok[:, b0 : b1 + 1],
+            anchors=None if self.anchors is None else slice_bags(self.anchors, a0, a1, b0, b1),
         )
 
     def with_real_windows(
@@ -342,6 +346,8 @@ def band_costs(
                 dev = np.abs(np.log((lt + 1.0) / (ls[:, None] + 1.0)) - log_ratio)
                 dev = dev - calib.dev_true  # a typical pair's length term is 0
                 cost = cost + params.length_weight * dev
+            if params.anchor_weight > 0 and sides.anchors is not None:
+                cost = cost + params.anchor_weight * anchor_cost(sides.anchors, rows, n, c, m)
             arr[rows] = np.where(ok, cost, np.inf)
         out.append(arr)
     return out

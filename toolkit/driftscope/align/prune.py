@@ -16,6 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from driftscope.align import costs as C
+from driftscope.align.anchors import reverse_bags
 from driftscope.align.dp import Band, BeadType, forward
 from driftscope.align.result import Sides
 
@@ -43,6 +44,7 @@ def reverse_sides(sides: Sides) -> Sides:
         tgt_ok=_reverse_windows(sides.tgt_ok[..., None])[..., 0],
         src_len=sides.src_len[-1] - sides.src_len[::-1],
         tgt_len=sides.tgt_len[-1] - sides.tgt_len[::-1],
+        anchors=None if sides.anchors is None else reverse_bags(sides.anchors),
     )
 
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from driftscope.align import costs as C
+from driftscope.align.anchors import AnchorBags, anchor_bags
 from driftscope.align.config import AlignConfig
 from driftscope.align.dp import Band, band_dp, band_from_path, bead_types
 from driftscope.align.prune import windows_to_embed
@@ -47,10 +49,13 @@ def _downsample(x: np.ndarray) -> np.ndarray:
     return C.normalize_rows(x[0::2].astype(np.float64) + x[1::2])
 
 
+def _params(cfg: AlignConfig) -> C.CostParams:
+    return C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin, cfg.anchor_weight)
+
+
 def _solve(sides: Sides, band: Band, types: tuple, cfg: AlignConfig) -> list[Bead]:
     """One banded DP over ``sides`` (window vectors, norms and calibration)."""
-    params = C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin)
-    costs = C.band_costs(sides, band, types, params)
+    costs = C.band_costs(sides, band, types, _params(cfg))
     beads, _ = band_dp(costs, types, band, sides.n_tgt, cfg.skip, cfg.skip)
     return beads
 
@@ -75,9 +80,10 @@ def _prepare(
 
 def first_pass(
     src: np.ndarray, tgt: np.ndarray, src_w: np.ndarray, tgt_w: np.ndarray,
-    cfg: AlignConfig, rng: np.random.Generator,
+    cfg: AlignConfig, rng: np.random.Generator, anchors: AnchorBags | None = None,
 ) -> tuple[list[Bead], Sides]:  # fmt: skip
-    """First-pass beads from segment vectors only (coarse-to-fine above ``max_dense``)."""
+    """First-pass beads from segment vectors only (coarse-to-fine above ``max_dense``);
+    ``anchors`` are used at the finest level only."""
     levels = [(src, tgt, src_w, tgt_w)]
     while max(len(levels[-1][0]), len(levels[-1][1])) > cfg.max_dense:
         s, t, sw, tw = levels[-1]
@@ -95,6 +101,8 @@ def first_pass(
             band = band_from_path(up, len(s), len(t), cfg.band)
         side = cfg.side if depth == 0 else 2
         sides = _prepare(s, t, sw, tw, side, cfg, rng)
+        if depth == 0:
+            sides = replace(sides, anchors=anchors)
         types = bead_types(cfg.max_bead, cfg.side) if depth == 0 else coarse_types
         beads = _solve(sides, band, types, cfg)
         nodes = _nodes(beads)
@@ -206,18 +214,20 @@ def _align(
     tgt_w = np.ones(m) if tgt_w is None else np.asarray(tgt_w, np.float64)
     cuts = _paragraph_cuts(src_par, tgt_par) if cfg.use_paragraphs else []
     types = bead_types(cfg.max_bead, cfg.side)
+    bags = anchor_bags(*texts) if texts is not None and cfg.anchor_weight > 0 else None
     if cuts:
         sides = _prepare(src_vecs, tgt_vecs, src_w, tgt_w, cfg.side, cfg, rng)
+        sides = replace(sides, anchors=bags)
         beads = _solve_cut(sides, Band.full(n, m), types, cfg, cuts)
     else:
-        beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng)
+        beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng, bags)
     n_embedded = 0
     if texts is not None and encoder is not None and cfg.embed != "none":
         band = band_from_path(_nodes(beads), n, m, cfg.band)
         need_s = need_t = None
         if cfg.embed == "band":
-            params = C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin)
-            need_s, need_t = windows_to_embed(sides, band, types, params, cfg.skip, cfg.delta)
+            need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), cfg.skip,
+                                              cfg.delta)  # fmt: skip
         real_s, mask_s = encode_windows(texts[0], encoder, cfg.side, need_s)
         real_t, mask_t = encode_windows(texts[1], encoder, cfg.side, need_t)
         mask_s[0], mask_t[0] = False, False
