@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from driftscope.align import AlignConfig, align
-from driftscope.align.anchors import anchor_bags, anchor_cost, reverse_bags, segment_anchors
+from driftscope.align.anchors import (
+    ONE_SIDED,
+    anchor_bags,
+    anchor_cost,
+    reverse_bags,
+    segment_anchors,
+)
 from driftscope.align.costs import normalize_rows
 
 
@@ -54,7 +60,8 @@ def test_anchor_cost_agreement_mismatch_and_absence() -> None:
     assert cost[0, 1] == pytest.approx(1.0)  # both have anchors, none shared
     assert 0.2 < cost[1, 1] < 0.8  # "lhotse" agrees, "8501" sits in a later target line
     assert cost[2, 2] == 0.0  # neither side has an anchor
-    assert cost[2, 0] == pytest.approx(1.0)  # only the target side has anchors
+    assert cost[2, 0] == pytest.approx(ONE_SIDED)  # only the target side has anchors
+    assert 0.0 < ONE_SIDED < 1.0
     # The 2-2 bead (Lhotse 8501 | Lhotse, sans nombre + 8501) recovers what the 1-1 lacked.
     merged = anchor_cost(bags, np.array([2]), 1, np.array([[4]]), 3)
     assert merged[0, 0] == pytest.approx(0.0)

@@ -12,8 +12,9 @@ rule needs no language knowledge and no threshold fitted to a corpus:
 Words that never occur on the other side (German nouns, everything in another script) are
 dropped, as are tokens of one side only. Each remaining token gets an idf weight
 ``log(1 + N / df)`` (N segments in both documents, df segments containing it), so a date that
-recurs everywhere counts little and a rare name a lot. A bead's anchor agreement is the cosine
-of the idf-weighted bags of its two spans (see :func:`anchor_cost`): when two neighbouring
+recurs everywhere counts little and a rare name a lot. A bead's anchor cost is 1 minus the cosine
+of the idf-weighted bags of its two spans (:data:`ONE_SIDED` when one span has none, 0 when
+neither has any; see :func:`anchor_cost`): when two neighbouring
 beads have swapped their numbers, only the merged bead gets them all, which pushes the
 aligner to merge.
 """
@@ -34,6 +35,10 @@ MIN_WORD = 4
 
 MAX_DIMS = 256
 """Anchor vocabularies larger than this are hashed (crc32) into this many dimensions."""
+
+ONE_SIDED = 0.5
+"""Anchor cost of a bead with anchors on one side only: weaker evidence than two disagreeing
+bags (1), since a translation may spell a number out or drop a name."""
 
 _TOKEN = re.compile(r"\d+(?:[.,'\u2019]\d+)*|[^\W\d_]+")
 
@@ -129,7 +134,8 @@ def anchor_cost(bags: AnchorBags, rows: np.ndarray, n: int, c: np.ndarray, m: in
             caller).
     Returns:
         (r, w) float64 in [0, 1]: 0 where the bags agree exactly or where neither span has
-        an anchor, 1 where only one span has anchors or they share none.
+        an anchor, 1 where both have anchors but share none, :data:`ONE_SIDED` where only
+        one span has anchors.
     """
     idf = bags.idf.astype(np.float64)
     a = (bags.src[rows] - bags.src[rows - n]) * idf  # (r, V)
@@ -141,7 +147,10 @@ def anchor_cost(bags: AnchorBags, rows: np.ndarray, n: int, c: np.ndarray, m: in
     nb = np.linalg.norm(b, axis=1)[c - c_lo]
     denom = na * nb
     cos = np.where(denom > 0, dot / np.where(denom > 0, denom, 1.0), 0.0)
-    return np.where((na > 0) | (nb > 0), 1.0 - np.clip(cos, 0.0, 1.0), 0.0)
+    both = (na > 0) & (nb > 0)
+    return np.where(
+        both, 1.0 - np.clip(cos, 0.0, 1.0), np.where((na > 0) | (nb > 0), ONE_SIDED, 0.0)
+    )
 
 
 def reverse_bags(bags: AnchorBags) -> AnchorBags:

@@ -53,11 +53,12 @@ class AlignConfig:
             thousands separators dropped) and capitalised words of 4+ letters (casefolded,
             accents stripped) that occur on *both* sides of the document pair, weighted by
             idf. A bead whose spans carry anchors pays ``anchor_weight * (1 - cosine of the
-            two anchor bags)``: 0 when the numbers and names agree, the full weight when only
-            one side has any; beads without anchors pay nothing. When a number or name sits in
-            a neighbouring sentence, only the merged bead gets them all, which pushes the
-            aligner to merge. 0 turns it off. Measured 0 to 0.5 on Text+Berg and NTREX
-            (``benchmarks/results/align_textberg.json``): 0.1-0.15 helps, 0.3+ hurts.
+            two anchor bags)``: 0 when the numbers and names agree, the full weight when they
+            share none, half of it when only one side has any; beads without anchors pay
+            nothing. When a number or name sits in a neighbouring sentence, only the merged
+            bead gets them all, which pushes the aligner to merge. 0 turns it off. Measured
+            0 to 0.7 on Text+Berg, NTREX and the bundled corpus: 0.15-0.4 all help
+            (``benchmarks/results/align_textberg.json``), 0.5+ starts to hurt.
         n_samples: random pairs sampled to calibrate costs.
         seed: seed of the sampling RNG (recorded in the signature).
     """
@@ -73,7 +74,7 @@ class AlignConfig:
     embed: str = "band"
     delta: float = 0.3
     use_paragraphs: bool = True
-    anchor_weight: float = 0.15
+    anchor_weight: float = 0.25
     n_samples: int = 256
     seed: int = 0
 
