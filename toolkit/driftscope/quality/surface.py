@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from driftscope.quality.text import Mention
+from driftscope.quality.mention import Mention
 
 # "word- word" (glued left) or "word -word" (glued right); letters only on the detached side so
 # "-5" (a negative number) and "word - word" (a spaced dash) do not match.

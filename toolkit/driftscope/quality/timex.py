@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from driftscope.quality.text import Mention
+from driftscope.quality.mention import Mention
 
 _WORDS: dict[str, tuple[str, ...]] = {
     # English

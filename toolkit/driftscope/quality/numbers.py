@@ -1,0 +1,207 @@
+"""Numbers, dates and month names in any script, compared across a translation. Stdlib only.
+
+Digits of any script, thousands separators, decimal commas ("1 000,5", "1,000.5", "٢٠١٧"),
+clock times, month names (en, ru inflected, de, fr, es, it, pt) as month numbers, and unit
+conversions or scales that explain a changed value (inches to centimetres, "3,000" = "3 тыс.").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+from driftscope.quality.mention import Mention
+
+# A number: digits (any script, \d is Unicode-aware) with optional thousands groups and one
+# decimal part. "1 000,5", "1,000.5", "2017", "٢٠١٧" all match.
+_NUM_RE = re.compile(r"\d{1,2}:\d{2}(?!\d)|\d+(?:[ \u00a0\u202f.,']\d{3})*(?:[.,]\d+)?")
+
+
+def _ascii_digits(s: str) -> str:
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in s)
+
+
+def _norm_number(raw: str) -> str:
+    """'1 000,5' -> '1000.5'; '1,000' -> '1000'; '3,5' -> '3.5'; '07' -> '7'."""
+    if re.fullmatch(r"\d{1,2}:\d{2}", _ascii_digits(raw)):  # a time: 7:55 == 7.55
+        raw = raw.replace(":", ".")
+    s = _ascii_digits(raw).replace("\u00a0", " ").replace("\u202f", " ").replace("'", " ")
+    s = s.replace(" ", "")
+    m = re.fullmatch(r"(\d+(?:[.,]\d{3})*)(?:([.,])(\d+))?", s)
+    if m and m.group(2) and len(m.group(3)) == 3 and m.group(1).isdigit():
+        # "1,000" or "1.000": one separator before exactly three digits is a thousands mark
+        s = m.group(1) + m.group(3)
+    else:
+        last = max(s.rfind("."), s.rfind(","))
+        if last >= 0 and len(s) - last - 1 != 3:
+            s = s[:last].replace(".", "").replace(",", "") + "." + s[last + 1 :]
+        else:
+            s = s.replace(".", "").replace(",", "")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s.lstrip("0") or "0"
+
+
+# Month names count as numbers, so "в июне 2009" matches "tháng 6/2009" and "June 2009": word
+# stems (lower-cased) of en, ru, de, fr, es, it, pt month names -> month number. English "May"
+# is also a verb, so a bare "may" counts only capitalised and next to a number.
+_MONTHS = {
+    1: ("january", "jan", "январ", "januar", "janvier", "enero", "gennaio", "janeiro"),
+    2: ("february", "feb", "феврал", "februar", "février", "febrero", "febbraio", "fevereiro"),
+    3: ("march", "март", "марта", "марте", "märz", "mars", "marzo", "março"),
+    4: ("april", "apr", "апрел", "avril", "abril", "aprile"),
+    5: ("мая", "мае", "май", "mai", "mayo", "maggio", "maio"),
+    6: ("june", "jun", "июн", "juni", "juin", "junio", "giugno", "junho"),
+    7: ("july", "jul", "июл", "juli", "juillet", "julio", "luglio", "julho"),
+    8: ("august", "aug", "август", "août", "agosto"),
+    9: ("september", "sept", "sep", "сентябр", "septembre", "septiembre", "settembre", "setembro"),
+    10: ("october", "oct", "октябр", "oktober", "octobre", "octubre", "ottobre", "outubro"),
+    11: ("november", "nov", "ноябр", "novembre", "noviembre", "novembro"),
+    12: ("december", "dec", "декабр", "dezember", "décembre", "diciembre", "dicembre", "dezembro"),
+}
+_MONTH_RE = re.compile(r"\b[^\W\d_]{3,14}\b\.?")
+_STEM_MONTH = {stem: n for n, stems in _MONTHS.items() for stem in stems}
+_EN_MONTHS = {stems[0] for stems in _MONTHS.values()} - {"мая"}
+_RU_ADJ = dict(
+    zip(
+        (
+            "январск",
+            "февральск",
+            "мартовск",
+            "апрельск",
+            "майск",
+            "июньск",
+            "июльск",
+            "августовск",
+            "сентябрьск",
+            "октябрьск",
+            "ноябрьск",
+            "декабрьск",
+        ),
+        range(1, 13),
+        strict=True,
+    )
+)
+_MONTH_ABBREV = {
+    "jan",
+    "feb",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "mars",
+}
+_RU_END = {"", "ь", "я", "е", "ю", "ем", "ём", "а", "у", "ом"}  # case endings: июнь, июня, марте
+
+
+def _near_digit(text: str, start: int, end: int) -> bool:
+    return bool(re.search(r"\d", text[max(0, start - 4) : start] + text[end : end + 5]))
+
+
+def _month(word: str, text: str, start: int, end: int) -> int | None:
+    w = word.rstrip(".").lower()
+    if w == "may":  # mostly the verb: only capitalised and next to a number
+        return 5 if word[0].isupper() and _near_digit(text, start, end) else None
+    if w in _MONTH_ABBREV:  # "Jan", "Dec", "mars" are also names or words
+        dotted = word.endswith(".") and word[0].isupper()  # "Oct." is a month
+        return _STEM_MONTH[w] if dotted or _near_digit(text, start, end) else None
+    if w in _EN_MONTHS and not word[0].isupper():  # "march", "august": common words
+        return None
+    if w in _STEM_MONTH:
+        return _STEM_MONTH[w]
+    if w[:1] >= "\u0400":  # Russian months inflect: "июне", "февраля", "сентябре"
+        for stem, n in _RU_ADJ.items():  # "июньского саммита", "ноябрьские выборы"
+            if w.startswith(stem):
+                return n
+        for stem, n in _STEM_MONTH.items():
+            # "мая"/"мае"/"май" are full forms already ("маяк" is a lighthouse)
+            if stem[:1] >= "\u0400" and n != 5 and w.startswith(stem) and w[len(stem) :] in _RU_END:
+                return n
+    return None
+
+
+def find_numbers(text: str) -> list[Mention]:
+    """Numbers in ``text`` with normalised keys (script- and format-independent).
+
+    Month names are numbers too (key "6" for June, июнь, juin, ...).
+    """
+    out = [
+        Mention(_norm_number(m.group()), m.group(), m.start(), m.end())
+        for m in _NUM_RE.finditer(text)
+    ]
+    for m in _MONTH_RE.finditer(text):
+        n = _month(m.group(), text, m.start(), m.end())
+        if n is not None:
+            out.append(Mention(str(n), m.group(), m.start(), m.end()))
+    return sorted(out, key=lambda x: x.start)
+
+
+def number_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
+    """(source numbers missing from the target, target numbers absent from the source).
+
+    Multisets: a number written twice in the source must appear twice in the target.
+    """
+    s, t = find_numbers(src), find_numbers(tgt)
+    tc = Counter(m.key for m in t)
+    sc = Counter(m.key for m in s)
+    missing, extra = [], []
+    for m in s:
+        if tc[m.key] > 0:
+            tc[m.key] -= 1
+        else:
+            missing.append(m)
+    for m in t:
+        if sc[m.key] > 0:
+            sc[m.key] -= 1
+        else:
+            extra.append(m)
+    return missing, extra
+
+
+# Unit conversions a human translator makes (imperial <-> metric), as target/source factors.
+_FACTORS = (
+    2.54,
+    1 / 2.54,
+    0.4536,
+    1 / 0.4536,
+    1.609,
+    1 / 1.609,
+    0.3048,
+    1 / 0.3048,
+    0.9144,
+    1 / 0.9144,
+    3.785,
+    1 / 3.785,
+    0.0929,
+    10.764,
+    2.59,
+    0.405,
+    28.35,
+    0.02835,
+)
+_SCALES = (1e3, 1e6, 1e9, 1e-3, 1e-6, 1e-9)  # "3,000" == "3 тыс.", "2 billion" == "2 млрд"
+
+
+def explained(src_key: str, tgt_key: str, rel: float = 0.08) -> bool:
+    """Whether a changed number is a plausible unit conversion, scale word or decade.
+
+    1-4 inches -> 2,5-10 cm, 80 F -> 27 C, 3,000 -> 3 (тыс.), 1930s -> 30-е.
+    """
+    try:
+        a, b = float(src_key), float(tgt_key)
+    except ValueError:
+        return False
+    if a == 0 or b == 0:
+        return False
+    r = b / a
+    if any(abs(r / f - 1) <= rel for f in _FACTORS + _SCALES):
+        return True
+    if abs((a - 32) * 5 / 9 - b) <= 1.5 or abs(a * 9 / 5 + 32 - b) <= 2:  # Fahrenheit/Celsius
+        return True
+    return a >= 1000 and a == int(a) and int(a) % 100 == b  # decades: 1930 -> 30
