@@ -137,20 +137,20 @@ def anchor_cost(bags: AnchorBags, rows: np.ndarray, n: int, c: np.ndarray, m: in
         an anchor, 1 where both have anchors but share none, :data:`ONE_SIDED` where only
         one span has anchors.
     """
-    idf = bags.idf.astype(np.float64)
-    a = (bags.src[rows] - bags.src[rows - n]) * idf  # (r, V)
+    a = ((bags.src[rows] - bags.src[rows - n]) * bags.idf).astype(np.float32)  # (r, V)
     c_lo, c_hi = int(c.min()), int(c.max()) + 1
     cols = np.arange(c_lo, c_hi)
-    b = (bags.tgt[cols] - bags.tgt[np.maximum(cols - m, 0)]) * idf  # (C, V)
-    dot = np.take_along_axis(a @ b.T, c - c_lo, axis=1)
-    na = np.linalg.norm(a, axis=1)[:, None]
-    nb = np.linalg.norm(b, axis=1)[c - c_lo]
-    denom = na * nb
-    cos = np.where(denom > 0, dot / np.where(denom > 0, denom, 1.0), 0.0)
-    both = (na > 0) & (nb > 0)
-    return np.where(
-        both, 1.0 - np.clip(cos, 0.0, 1.0), np.where((na > 0) | (nb > 0), ONE_SIDED, 0.0)
-    )
+    b = ((bags.tgt[cols] - bags.tgt[np.maximum(cols - m, 0)]) * bags.idf).astype(np.float32)
+    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)  # (r,), (C,)
+    ra, cb = np.flatnonzero(na > 0), np.flatnonzero(nb > 0)
+    cos = np.zeros((len(rows), c_hi - c_lo), np.float32)  # only spans with anchors multiply
+    if len(ra) and len(cb):
+        sub = (a[ra] / na[ra, None]) @ (b[cb] / nb[cb, None]).T
+        cos[np.ix_(ra, cb)] = sub
+    cos = np.take_along_axis(cos, c - c_lo, axis=1).astype(np.float64)
+    has_a, has_b = (na > 0)[:, None], (nb > 0)[c - c_lo]
+    one = np.where(has_a | has_b, ONE_SIDED, 0.0)
+    return np.where(has_a & has_b, 1.0 - np.clip(cos, 0.0, 1.0), one)
 
 
 def reverse_bags(bags: AnchorBags) -> AnchorBags:
