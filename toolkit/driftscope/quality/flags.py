@@ -8,8 +8,9 @@ support relative to random source sentences. None is an absolute cosine.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from driftscope.errors import ConfigError
 from driftscope.model import SEVERITIES, Flag, Span
@@ -64,15 +65,37 @@ def _f(x: float) -> float:
     return float(x) if x == x else float("nan")
 
 
-def _unpaired(
-    kind: str, e: BeadEvidence, hop: str, where: Span, cfg: FlagConfig, side: str, other: str
-) -> Flag:
-    """A 1-0 / 0-1 bead: ``high`` from ``cfg.min_words_high`` words of ``where.text`` on."""
-    n = _nwords(where.text)
-    sev = "high" if n >= cfg.min_words_high else "medium"
-    note = f"{side} passage with no counterpart in the {other}"
-    words = {"words": n}
-    return Flag(kind, sev, hop, e.src, e.tgt, float(n), cfg.min_words_high, note, (where,), words)
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    """What every rule needs besides the bead: the pair's names, languages and thresholds."""
+
+    hop: str
+    src_version: str
+    tgt_version: str
+    cfg: FlagConfig
+    src_lang: str
+    tgt_lang: str
+    support: Sequence[Sequence[WordSupport]] | None
+    same_script: bool
+
+    def src(self, e: BeadEvidence, a: int = 0, b: int = -1) -> Span:
+        """The span ``a:b`` (default: all) of the bead's source text."""
+        return _span(self.src_version, e.src, e.src_text, a, b)
+
+    def tgt(self, e: BeadEvidence, a: int = 0, b: int = -1) -> Span:
+        """The span ``a:b`` (default: all) of the bead's target text."""
+        return _span(self.tgt_version, e.tgt, e.tgt_text, a, b)
+
+    def flag(
+        self, kind: str, sev: str, e: BeadEvidence, value: float, threshold: float, note: str,
+        spans: tuple[Span, ...], evidence: dict[str, Any],
+    ) -> Flag:  # fmt: skip
+        return Flag(kind, sev, self.hop, e.src, e.tgt, value, threshold, note, spans, evidence)
+
+
+def _span(version: str, segs: tuple[int, ...], text: str, a: int = 0, b: int = -1) -> Span:
+    b = len(text) if b < 0 else b
+    return Span(version, segs[0] if segs else -1, a, b, text[a:b])
 
 
 def rule_flags(
@@ -93,292 +116,162 @@ def rule_flags(
     en->ru NTREX a third of the sentences got a term below the threshold, so across scripts
     term flags stay ``low`` (shown with ``--severity low``).
     """
+    c = _Ctx(hop, src_version, tgt_version, cfg, src_lang, tgt_lang, support, same_script)
     flags: list[Flag] = []
-
-    def span(version: str, segs: tuple[int, ...], text: str, a: int = 0, b: int = -1) -> Span:
-        b = len(text) if b < 0 else b
-        return Span(version, segs[0] if segs else -1, a, b, text[a:b])
-
     for e in ev:
+        if not (e.src and e.tgt):
+            flags += _unpaired(e, c)
+            continue
         base = {
             "similarity": _f(e.similarity),
             "cosine": _f(e.cosine),
             "length_ratio": _f(e.length_ratio),
         }
-        full = bool(e.src) and bool(e.tgt)
-        # -- omission / addition of whole segments
-        if e.src and not e.tgt:
-            where = span(src_version, e.src, e.src_text)
-            flags.append(_unpaired("omission", e, hop, where, cfg, "source", "target"))
+        lang = _language(e, base, c)
+        if lang is not None:  # a segment in the wrong language gets no other flag
+            flags.append(lang)
             continue
-        if e.tgt and not e.src and e.duplicate_of >= 0:
-            flags.append(
-                Flag(
-                    "duplicate",
-                    "high",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    float(e.duplicate_of),
-                    0.0,
-                    f"repeats the target of bead {e.duplicate_of}; no source of its own",
-                    (span(tgt_version, e.tgt, e.tgt_text),),
-                    {"duplicate_of": e.duplicate_of},
-                )
-            )
-            flags += _term_flags(
-                e, support, hop, tgt_version, cfg, tgt_lang, False, span, same_script
-            )
-            continue
-        if e.tgt and not e.src:
-            where = span(tgt_version, e.tgt, e.tgt_text)
-            flags.append(_unpaired("addition", e, hop, where, cfg, "target", "source"))
-            flags += _term_flags(
-                e, support, hop, tgt_version, cfg, tgt_lang, False, span, same_script
-            )
-            continue
-        if not full:
-            continue
-        # -- untranslated / wrong language
-        same_text = " ".join(e.src_text.split()) == " ".join(e.tgt_text.split())
-        wrong = (
-            e.tgt_lang
-            and tgt_lang
-            and e.tgt_lang != tgt_lang
-            and e.tgt_lang_prob >= cfg.lang_prob
-            and len(e.tgt_text) >= cfg.lang_min_chars
-        )
-        if (
-            same_text
-            and len(e.tgt_text) >= cfg.lang_min_chars
-            and sum(c.isalpha() for c in e.tgt_text) >= 12
-        ) or wrong:
-            in_src = e.tgt_lang == src_lang or same_text
-            # langdetect confuses close languages of one script (ru/bg/uk, id/ms): another
-            # language in the expected script is only low; the source's language is high
-            lang_sev = "high" if in_src else ("medium" if e.tgt_off_script else "low")
-            flags.append(
-                Flag(
-                    "untranslated",
-                    lang_sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    _f(e.tgt_lang_prob),
-                    cfg.lang_prob,
-                    f"target is in {e.tgt_lang or src_lang!r}, expected {tgt_lang!r}"
-                    + (" (left untranslated)" if in_src else ""),
-                    (span(tgt_version, e.tgt, e.tgt_text),),
-                    {**base, "lang_prob": e.tgt_lang_prob},
-                )
-            )
-            continue
-        # -- duplicates and loops
-        if e.duplicate_of >= 0:
-            flags.append(
-                Flag(
-                    "duplicate",
-                    "high",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    float(e.duplicate_of),
-                    0.0,
-                    f"same target text as bead {e.duplicate_of}, for a different source",
-                    (span(tgt_version, e.tgt, e.tgt_text),),
-                    {**base, "duplicate_of": e.duplicate_of},
-                )
-            )
-        elif e.repetition > cfg.repetition and e.repeat is not None:
-            sev = "high" if e.repetition > 2 * cfg.repetition else "medium"
-            flags.append(
-                Flag(
-                    "duplicate",
-                    sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    e.repetition,
-                    cfg.repetition,
-                    f"phrase repeated inside the segment: {e.repeat.text!r}",
-                    (span(tgt_version, e.tgt, e.tgt_text, e.repeat.start, e.repeat.end),),
-                    {**base, "repetition": e.repetition},
-                )
-            )
-        # -- similarity
-        low_sim = False
-        if e.similarity == e.similarity and e.similarity < cfg.sim_low:
-            sev = (
-                "high"
-                if e.similarity < cfg.sim_high
-                else "medium"
-                if e.similarity < cfg.sim_medium
-                else "low"
-            )
-            thr = {"high": cfg.sim_high, "medium": cfg.sim_medium, "low": cfg.sim_low}[sev]
-            low_sim = sev != "low"
-            flags.append(
-                Flag(
-                    "low_similarity",
-                    sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    e.similarity,
-                    thr,
-                    "meaning badly changed or garbled (calibrated similarity "
-                    f"{e.similarity:.2f}; 0 = random pair, 1 = typical)",
-                    (span(src_version, e.src, e.src_text), span(tgt_version, e.tgt, e.tgt_text)),
-                    base,
-                )
-            )
-        # -- partial omission / addition by length
-        sim_ok = e.similarity != e.similarity or e.similarity < cfg.ratio_sim
-        if e.length_ratio == e.length_ratio and sim_ok and not low_sim:
-            if e.length_ratio < cfg.omit_ratio:
-                sev = "medium" if _nwords(e.src_text) >= cfg.min_words_high else "low"
-                flags.append(
-                    Flag(
-                        "omission",
-                        sev,
-                        hop,
-                        e.src,
-                        e.tgt,
-                        e.length_ratio,
-                        cfg.omit_ratio,
-                        "target much shorter than its source: part "
-                        "of the source is probably missing",
-                        (span(src_version, e.src, e.src_text),),
-                        base,
-                    )
-                )
-            elif e.length_ratio > cfg.add_ratio:
-                sev = "medium" if _nwords(e.tgt_text) >= cfg.min_words_high else "low"
-                flags.append(
-                    Flag(
-                        "addition",
-                        sev,
-                        hop,
-                        e.src,
-                        e.tgt,
-                        e.length_ratio,
-                        cfg.add_ratio,
-                        "target much longer than its source: probably added content",
-                        (span(tgt_version, e.tgt, e.tgt_text),),
-                        base,
-                    )
-                )
-        # -- numbers
-        if e.numbers_missing or e.numbers_extra:
-            n = len(e.numbers_missing) + len(e.numbers_extra)
-            spans = tuple(
-                span(src_version, e.src, e.src_text, m.start, m.end) for m in e.numbers_missing
-            ) + tuple(span(tgt_version, e.tgt, e.tgt_text, m.start, m.end) for m in e.numbers_extra)
-            # a value swapped for another (2015 -> 2013, S-300 -> S-400) is medium; a number
-            # only on one side, or one a unit conversion explains, is low
-            unexplained_miss = [
-                m
-                for m in e.numbers_missing
-                if not any(tx.explained(m.key, x.key) for x in e.numbers_extra)
-            ]
-            unexplained_extra = [
-                x
-                for x in e.numbers_extra
-                if not any(tx.explained(m.key, x.key) for m in e.numbers_missing)
-            ]
-            sev = "medium" if unexplained_miss and unexplained_extra else "low"
-            flags.append(
-                Flag(
-                    "number_mismatch",
-                    sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    float(n),
-                    0.0,
-                    "numbers differ: missing "
-                    f"{[m.text for m in e.numbers_missing]}, extra "
-                    f"{[m.text for m in e.numbers_extra]}",
-                    spans,
-                    base,
-                )
-            )
-        # -- entities
-        if e.entities_altered:
-            # romanising Cyrillic is regular, English names in Cyrillic are phonetic
-            # (Kavanaugh -> Кавано): a near miss only counts when the target is in Latin script
-            ent_sev = "medium" if tx.main_script(e.tgt_text) == "latin" else "low"
-            spans = tuple(
-                span(src_version, e.src, e.src_text, m.start, m.end) for m in e.entities_altered
-            )
-            flags.append(
-                Flag(
-                    "entity_mismatch",
-                    ent_sev,
-                    hop,
-                    e.src,
-                    e.tgt,
-                    float(len(e.entities_altered)),
-                    0.0,
-                    "names changed in the target (transliteration-aware): "
-                    f"{[m.text for m in e.entities_altered]}",
-                    spans,
-                    base,
-                )
-            )
-        # -- broken segments (only where the source was whole)
-        if e.broken_tgt and not e.broken_src:
-            flags.append(
-                Flag(
-                    "broken_segment",
-                    "medium",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    1.0,
-                    0.0,
-                    "target segment ends mid-sentence",
-                    (span(tgt_version, e.tgt, e.tgt_text),),
-                    base,
-                )
-            )
-        # -- surface problems at a place in the target: one medium flag per mention
-        for field, kind, note in _AT_PLACE:
-            for m in getattr(e, field):
-                flags.append(
-                    Flag(
-                        kind,
-                        "medium",
-                        hop,
-                        e.src,
-                        e.tgt,
-                        1.0,
-                        0.0,
-                        note.format(m.text),
-                        (span(tgt_version, e.tgt, e.tgt_text, m.start, m.end),),
-                        base,
-                    )
-                )
-        # -- script mixing
-        if e.script_mix > 0.2 and not low_sim and not e.foreign:
-            flags.append(
-                Flag(
-                    "untranslated",
-                    "low",
-                    hop,
-                    e.src,
-                    e.tgt,
-                    e.script_mix,
-                    0.2,
-                    "target mixes scripts (words of another script)",
-                    (span(tgt_version, e.tgt, e.tgt_text),),
-                    {**base, "script_mix": e.script_mix},
-                )
-            )
-        flags += _term_flags(
-            e, support, hop, tgt_version, cfg, tgt_lang, low_sim, span, same_script
-        )
+        flags += _repetition(e, base, c)
+        sim = _similarity(e, base, c)
+        low_sim = sim is not None and sim.severity != "low"
+        flags += [sim] if sim is not None else []
+        flags += _length(e, base, c, low_sim)
+        flags += _numbers_and_names(e, base, c)
+        flags += _surface(e, base, c, low_sim)
+        flags += _term_flags(e, c, low_sim)
     return flags
+
+
+def _unpaired(e: BeadEvidence, c: _Ctx) -> list[Flag]:
+    """A 1-0 / 0-1 bead: ``high`` from ``cfg.min_words_high`` words on; a 0-1 bead repeating
+    another bead's target is a duplicate instead of an addition."""
+    if e.src and not e.tgt:
+        kind, where, side, other = "omission", c.src(e), "source", "target"
+    elif e.tgt and not e.src:
+        kind, where, side, other = "addition", c.tgt(e), "target", "source"
+    else:
+        return []
+    if e.tgt and e.duplicate_of >= 0:
+        note = f"repeats the target of bead {e.duplicate_of}; no source of its own"
+        dup = c.flag("duplicate", "high", e, float(e.duplicate_of), 0.0, note, (where,),
+                     {"duplicate_of": e.duplicate_of})  # fmt: skip
+        return [dup, *_term_flags(e, c, False)]
+    n = _nwords(where.text)
+    sev = "high" if n >= c.cfg.min_words_high else "medium"
+    note = f"{side} passage with no counterpart in the {other}"
+    out = [c.flag(kind, sev, e, float(n), c.cfg.min_words_high, note, (where,), {"words": n})]
+    return out + (_term_flags(e, c, False) if kind == "addition" else [])
+
+
+def _language(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> Flag | None:
+    """Untranslated (the source's text or language) or another language than expected."""
+    cfg = c.cfg
+    same_text = " ".join(e.src_text.split()) == " ".join(e.tgt_text.split())
+    wrong = (
+        e.tgt_lang
+        and c.tgt_lang
+        and e.tgt_lang != c.tgt_lang
+        and e.tgt_lang_prob >= cfg.lang_prob
+        and len(e.tgt_text) >= cfg.lang_min_chars
+    )
+    copied = (
+        same_text
+        and len(e.tgt_text) >= cfg.lang_min_chars
+        and sum(ch.isalpha() for ch in e.tgt_text) >= 12
+    )
+    if not (copied or wrong):
+        return None
+    in_src = e.tgt_lang == c.src_lang or same_text
+    # langdetect confuses close languages of one script (ru/bg/uk, id/ms): another language in
+    # the expected script is only low; the source's language is high
+    sev = "high" if in_src else ("medium" if e.tgt_off_script else "low")
+    note = f"target is in {e.tgt_lang or c.src_lang!r}, expected {c.tgt_lang!r}" + (
+        " (left untranslated)" if in_src else ""
+    )
+    return c.flag("untranslated", sev, e, _f(e.tgt_lang_prob), cfg.lang_prob, note, (c.tgt(e),),
+                  {**base, "lang_prob": e.tgt_lang_prob})  # fmt: skip
+
+
+def _repetition(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[Flag]:
+    """The same target text for two sources, or a phrase looping inside the segment."""
+    if e.duplicate_of >= 0:
+        note = f"same target text as bead {e.duplicate_of}, for a different source"
+        return [c.flag("duplicate", "high", e, float(e.duplicate_of), 0.0, note, (c.tgt(e),),
+                       {**base, "duplicate_of": e.duplicate_of})]  # fmt: skip
+    if e.repetition > c.cfg.repetition and e.repeat is not None:
+        sev = "high" if e.repetition > 2 * c.cfg.repetition else "medium"
+        note = f"phrase repeated inside the segment: {e.repeat.text!r}"
+        where = c.tgt(e, e.repeat.start, e.repeat.end)
+        return [c.flag("duplicate", sev, e, e.repetition, c.cfg.repetition, note, (where,),
+                       {**base, "repetition": e.repetition})]  # fmt: skip
+    return []
+
+
+def _similarity(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> Flag | None:
+    """Calibrated similarity near a random pair's: meaning badly changed or garbled."""
+    cfg = c.cfg
+    if not (e.similarity == e.similarity and e.similarity < cfg.sim_low):
+        return None
+    if e.similarity < cfg.sim_high:
+        sev, thr = "high", cfg.sim_high
+    elif e.similarity < cfg.sim_medium:
+        sev, thr = "medium", cfg.sim_medium
+    else:
+        sev, thr = "low", cfg.sim_low
+    note = (
+        f"meaning badly changed or garbled (calibrated similarity {e.similarity:.2f}; "
+        "0 = random pair, 1 = typical)"
+    )
+    return c.flag("low_similarity", sev, e, e.similarity, thr, note, (c.src(e), c.tgt(e)), base)
+
+
+def _length(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> list[Flag]:
+    """Partial omission or addition: the target much shorter or longer than expected."""
+    cfg = c.cfg
+    sim_ok = e.similarity != e.similarity or e.similarity < cfg.ratio_sim
+    if not (e.length_ratio == e.length_ratio and sim_ok and not low_sim):
+        return []
+    if e.length_ratio < cfg.omit_ratio:
+        sev = "medium" if _nwords(e.src_text) >= cfg.min_words_high else "low"
+        note = "target much shorter than its source: part of the source is probably missing"
+        return [c.flag("omission", sev, e, e.length_ratio, cfg.omit_ratio, note, (c.src(e),),
+                       base)]  # fmt: skip
+    if e.length_ratio > cfg.add_ratio:
+        sev = "medium" if _nwords(e.tgt_text) >= cfg.min_words_high else "low"
+        note = "target much longer than its source: probably added content"
+        return [c.flag("addition", sev, e, e.length_ratio, cfg.add_ratio, note, (c.tgt(e),),
+                       base)]  # fmt: skip
+    return []
+
+
+def _numbers_and_names(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[Flag]:
+    """Numbers and dates that differ; names altered across scripts."""
+    out = []
+    miss, extra = e.numbers_missing, e.numbers_extra
+    if miss or extra:
+        spans = tuple(c.src(e, m.start, m.end) for m in miss) + tuple(
+            c.tgt(e, m.start, m.end) for m in extra
+        )
+        # a value swapped for another (2015 -> 2013, S-300 -> S-400) is medium; a number only
+        # on one side, or one a unit conversion explains, is low
+        lone_miss = [m for m in miss if not any(tx.explained(m.key, x.key) for x in extra)]
+        lone_extra = [x for x in extra if not any(tx.explained(m.key, x.key) for m in miss)]
+        sev = "medium" if lone_miss and lone_extra else "low"
+        note = f"numbers differ: missing {[m.text for m in miss]}, extra {[m.text for m in extra]}"
+        out.append(c.flag("number_mismatch", sev, e, float(len(miss) + len(extra)), 0.0, note,
+                          spans, base))  # fmt: skip
+    if e.entities_altered:
+        # romanising Cyrillic is regular, English names in Cyrillic are phonetic (Kavanaugh ->
+        # Кавано): a near miss only counts when the target is in Latin script
+        sev = "medium" if tx.main_script(e.tgt_text) == "latin" else "low"
+        spans = tuple(c.src(e, m.start, m.end) for m in e.entities_altered)
+        note = (
+            "names changed in the target (transliteration-aware): "
+            f"{[m.text for m in e.entities_altered]}"
+        )
+        out.append(c.flag("entity_mismatch", sev, e, float(len(e.entities_altered)), 0.0, note,
+                          spans, base))  # fmt: skip
+    return out
 
 
 # Evidence fields holding target mentions that each give one medium flag: (field, kind, note).
@@ -391,20 +284,28 @@ _AT_PLACE = (
 )  # fmt: skip
 
 
-def _term_flags(
-    e: BeadEvidence,
-    support: Sequence[Sequence[WordSupport]] | None,
-    hop: str,
-    tgt_version: str,
-    cfg: FlagConfig,
-    tgt_lang: str,
-    low_sim: bool,
-    span: Callable[..., Span],
-    same_script: bool = True,
-) -> list[Flag]:
+def _surface(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> list[Flag]:
+    """Broken sentences, invented times, broken compounds, words left in another script."""
+    out = []
+    if e.broken_tgt and not e.broken_src:  # only where the source was whole
+        note = "target segment ends mid-sentence"
+        out.append(c.flag("broken_segment", "medium", e, 1.0, 0.0, note, (c.tgt(e),), base))
+    for field, kind, note in _AT_PLACE:
+        for m in getattr(e, field):
+            out.append(c.flag(kind, "medium", e, 1.0, 0.0, note.format(m.text),
+                              (c.tgt(e, m.start, m.end),), base))  # fmt: skip
+    if e.script_mix > 0.2 and not low_sim and not e.foreign:
+        note = "target mixes scripts (words of another script)"
+        out.append(c.flag("untranslated", "low", e, e.script_mix, 0.2, note, (c.tgt(e),),
+                          {**base, "script_mix": e.script_mix}))  # fmt: skip
+    return out
+
+
+def _term_flags(e: BeadEvidence, c: _Ctx, low_sim: bool) -> list[Flag]:
     """Suspicious terms: the target words of a bead least supported by its source (for a 0-1
     bead, by the most similar source segment)."""
-    if support is None or not support[e.index] or low_sim or tgt_lang in _UNSPACED:
+    cfg, support = c.cfg, c.support
+    if support is None or not support[e.index] or low_sim or c.tgt_lang in _UNSPACED:
         return []
     if e.similarity == e.similarity and e.similarity < cfg.term_min_sim:
         return []
@@ -414,25 +315,19 @@ def _term_flags(
             for w in support[e.index]
             if w.calibrated == w.calibrated
             and w.calibrated < cfg.term_low
-            and sum(c.isalpha() for c in w.text) >= 4
+            and sum(ch.isalpha() for ch in w.text) >= 4
         ),
         key=lambda w: w.calibrated,
     )[: cfg.term_max]
     out = []
     for w in weak:
-        sev = "medium" if w.calibrated < cfg.term_support and same_script else "low"
-        out.append(
-            Flag(
-                "suspicious_term",
-                sev,
-                hop,
-                e.src,
-                e.tgt,
-                w.calibrated,
-                cfg.term_support,
-                f"target word {w.text!r} is poorly supported by the source",
-                (span(tgt_version, e.tgt, e.tgt_text, w.start, w.end),),
-                {"similarity": _f(e.similarity), "support": w.support, "support_random": w.random},
-            )
-        )
+        sev = "medium" if w.calibrated < cfg.term_support and c.same_script else "low"
+        note = f"target word {w.text!r} is poorly supported by the source"
+        evidence = {
+            "similarity": _f(e.similarity),
+            "support": w.support,
+            "support_random": w.random,
+        }
+        out.append(c.flag("suspicious_term", sev, e, w.calibrated, cfg.term_support, note,
+                          (c.tgt(e, w.start, w.end),), evidence))  # fmt: skip
     return out
