@@ -104,6 +104,7 @@ def test_cli_defaults_match_align_config() -> None:
 
     cfg = AlignConfig()
     params = inspect.signature(align_cmd).parameters
-    for name in ("max_bead", "skip", "merge_penalty", "length_weight", "margin", "band", "seed"):
+    names = ("max_bead", "skip", "merge_penalty", "length_weight", "margin", "anchor_weight")
+    for name in (*names, "band", "seed"):
         assert params[name].default == getattr(cfg, name), name
     assert params["embed"].default == cfg.embed

@@ -108,6 +108,9 @@ _H = {
     " one, counts against it (0 ignores length).",
     "margin": "Weight of the neighbour margin: lower a pair's similarity by how well the"
     " sentences next to it match too (0, the default, turns it off).",
+    "anchors": "Weight of lexical anchors: numbers and capitalised names found in both"
+    " texts. A bead whose numbers and names disagree pays up to this much; one whose anchors"
+    " sit partly in a neighbouring sentence is pushed to merge with it (0 turns it off).",
     "band": "How far, in sentences, the final search may stray from the first pass's path."
     " Wider is slower but forgives a poor first pass.",
     "embed": "Which joined neighbouring sentences get embedded: band (only those the final"
@@ -135,6 +138,7 @@ def align_cmd(
     merge_penalty: Annotated[float, typer.Option("--merge-penalty", help=_H["merge"])] = 0.3,
     length_weight: Annotated[float, typer.Option("--length-weight", help=_H["length"])] = 0.5,
     margin: Annotated[float, typer.Option("--margin", help=_H["margin"])] = 0.0,
+    anchor_weight: Annotated[float, typer.Option("--anchor-weight", help=_H["anchors"])] = 0.25,
     band: Annotated[int, typer.Option("--band", help=_H["band"])] = 8,
     embed: Annotated[str, typer.Option("--embed", help=_H["embed"])] = "band",
     no_paragraphs: Annotated[bool, typer.Option("--no-paragraphs", help=_H["no_par"])] = False,
@@ -149,6 +153,7 @@ def align_cmd(
     cfg = AlignConfig(
         max_bead=max_bead, skip=skip, merge_penalty=merge_penalty, length_weight=length_weight,
         margin=margin, band=band, embed=embed, use_paragraphs=not no_paragraphs, seed=seed,
+        anchor_weight=anchor_weight,
     )  # fmt: skip
     if out is not None:  # before any reading, embedding or aligning
         check_output_path(out, [src, tgt])
