@@ -6,8 +6,9 @@ rule needs no language knowledge and no threshold fitted to a corpus:
 
 * numbers (``\\d+`` with ``.``/``,``/apostrophe groups), normalised so that ``8839,8`` and
   ``8839.8`` agree and thousands separators vanish (``1.000``, ``1,000``, ``1'000`` -> ``1000``);
-* words of at least :data:`MIN_WORD` letters, casefolded and accent-stripped (``Everest``,
-  ``Kangchendzönga``/``Kangchendzonga``, ``Expedition``/``expédition``).
+* capitalised words of at least :data:`MIN_WORD` letters, casefolded and accent-stripped
+  (``Everest``, ``Kangchendzönga``/``Kangchendzonga``, ``Expedition``/``Expédition``); lower-case
+  words are left out (measured: common words such as "route" then penalise true pairs).
 
 Words that never occur on the other side (German nouns, everything in another script) are
 dropped, as are tokens of one side only. Each remaining token gets an idf weight
