@@ -170,3 +170,32 @@ def test_unrelated_segments_on_both_sides_stay_unmatched() -> None:
     pairs = res.pairs()
     assert ((10,), ()) in pairs and ((), (10,)) in pairs
     assert ((10,), (10,)) not in pairs
+
+
+def test_pairable_windows_keep_content_free_segments_out_of_merges() -> None:
+    from driftscope.align.search import pairable_windows
+
+    ok = pairable_windows(["A sentence.", "..... ", "Another one.", "- _-"], 3)
+    # [k-1, e]: window of size k ending before segment e
+    assert ok[0].tolist() == [False, True, True, True, True]  # alone, any segment may pair
+    assert ok[1].tolist() == [False, False, False, False, False]  # every pair touches debris
+    assert ok[2, 3] == np.False_ and not ok[:, 0].any()
+    clean = pairable_windows(["One.", "Two 2.", "3"], 3)
+    assert clean.sum() == 3 + 2 + 1
+
+
+class _WordsOnly(HashEncoder):
+    """Embeds the words of a text only, so "X ....." and "X" get the same vector: what a
+    real encoder nearly does, and what made a merge beat leaving debris unaligned."""
+
+    def _vector(self, text: str) -> np.ndarray:
+        words = " ".join("".join(ch for ch in w if ch.isalnum()) for w in text.split())
+        return super()._vector(" ".join(words.split()))
+
+
+def test_debris_line_is_left_unaligned_not_glued() -> None:
+    src = [f"Sentence number {w} of the story, with its own words." for w in "abcdefgh"]
+    tgt = [*src[:3], "..... ", *src[3:]]
+    res = align(src, tgt, _WordsOnly(), AlignConfig(n_samples=16))
+    assert ((), (3,)) in [(b.src, b.tgt) for b in res.beads]
+    assert all(len(b.src) == len(b.tgt) == 1 for b in res.beads if b.src and b.tgt)

@@ -81,9 +81,10 @@ def _prepare(
 def first_pass(
     src: np.ndarray, tgt: np.ndarray, src_w: np.ndarray, tgt_w: np.ndarray,
     cfg: AlignConfig, rng: np.random.Generator, anchors: AnchorBags | None = None,
+    ok: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[list[Bead], Sides]:  # fmt: skip
     """First-pass beads from segment vectors only (coarse-to-fine above ``max_dense``);
-    ``anchors`` are used at the finest level only."""
+    ``anchors`` and ``ok`` (window masks, :func:`pairable_windows`) apply at the finest level."""
     levels = [(src, tgt, src_w, tgt_w)]
     while max(len(levels[-1][0]), len(levels[-1][1])) > cfg.max_dense:
         s, t, sw, tw = levels[-1]
@@ -102,12 +103,35 @@ def first_pass(
         side = cfg.side if depth == 0 else 2
         sides = _prepare(s, t, sw, tw, side, cfg, rng)
         if depth == 0:
-            sides = replace(sides, anchors=anchors)
+            sides = _restrict(replace(sides, anchors=anchors), ok)
         types = bead_types(cfg.max_bead, cfg.side) if depth == 0 else coarse_types
         beads = _solve(sides, band, types, cfg)
         nodes = _nodes(beads)
         log.debug("first pass level %d: %d x %d, band width %d", depth, len(s), len(t), band.width)
     return beads, sides
+
+
+def pairable_windows(texts: Sequence[str], side: int) -> np.ndarray:
+    """(side, n + 1) bool: windows that may form a bead side (``[k-1, e]``: size k, ending at e).
+
+    A segment without a letter or digit (``.....``, ``- _-``: OCR debris, separators) never
+    joins a merge: appended to a sentence it hardly moves its embedding, so a merge (costing
+    ``merge_penalty``) would beat leaving it unaligned (``skip``) whatever it is. Alone it may
+    still pair with its counterpart (``***`` with ``***``) or stay a 1-0 / 0-1 bead, the
+    convention of the Text+Berg gold.
+    """
+    empty = np.array([not any(ch.isalnum() for ch in t) for t in texts], np.int64)
+    csum = np.concatenate([[0], np.cumsum(empty)])
+    k = np.arange(1, side + 1)[:, None]
+    e = np.arange(len(texts) + 1)[None, :]
+    start = np.maximum(e - k, 0)
+    return (e >= k) & ((k == 1) | (csum[e] - csum[start] == 0))
+
+
+def _restrict(sides: Sides, ok: tuple[np.ndarray, np.ndarray] | None) -> Sides:
+    if ok is None:
+        return sides
+    return replace(sides, src_ok=sides.src_ok & ok[0], tgt_ok=sides.tgt_ok & ok[1])
 
 
 def _paragraph_cuts(
@@ -215,12 +239,15 @@ def _align(
     cuts = _paragraph_cuts(src_par, tgt_par) if cfg.use_paragraphs else []
     types = bead_types(cfg.max_bead, cfg.side)
     bags = anchor_bags(*texts) if texts is not None and cfg.anchor_weight > 0 else None
+    ok = None
+    if texts is not None:
+        ok = (pairable_windows(texts[0], cfg.side), pairable_windows(texts[1], cfg.side))
     if cuts:
         sides = _prepare(src_vecs, tgt_vecs, src_w, tgt_w, cfg.side, cfg, rng)
-        sides = replace(sides, anchors=bags)
+        sides = _restrict(replace(sides, anchors=bags), ok)
         beads = _solve_cut(sides, Band.full(n, m), types, cfg, cuts)
     else:
-        beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng, bags)
+        beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng, bags, ok)
     n_embedded = 0
     if texts is not None and encoder is not None and cfg.embed != "none":
         band = band_from_path(_nodes(beads), n, m, cfg.band)
