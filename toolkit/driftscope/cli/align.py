@@ -96,8 +96,8 @@ _H = {
     "out": "Write here (atomically) instead of stdout; never overwrites an input.",
     "model": "Encoder: e5-small (default, bundled), use-m3, or a local sentence-transformers"
     " folder.",
-    "max_bead": "Largest bead, counted as source plus target sentences: 5 allows 1-4, 2-3,"
-    " 3-2, 4-1 and smaller.",
+    "max_bead": "Largest bead, counted as source plus target sentences: 6 allows 1-5, 2-4,"
+    " 3-3, 4-2, 5-1 and smaller.",
     "skip": "Cost of leaving a sentence unmatched, on a scale where a typical translation pair"
     " of these two texts costs 0 and an unrelated pair 1: a pair is kept only if it costs less"
     " than two skips. Lower finds more omissions and additions; higher pairs or glues stray"
@@ -132,7 +132,7 @@ def align_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help=_H["format"])] = "beads",
     out: Annotated[Path | None, typer.Option("-o", "--out", help=_H["out"])] = None,
     model: Annotated[str | None, typer.Option("--model", help=_H["model"])] = None,
-    max_bead: Annotated[int, typer.Option("--max-bead", help=_H["max_bead"])] = 5,
+    max_bead: Annotated[int, typer.Option("--max-bead", help=_H["max_bead"])] = 6,
     # Defaults: those of driftscope.align.AlignConfig (not imported here: --help stays light).
     skip: Annotated[float, typer.Option("--skip", help=_H["skip"])] = 0.35,
     merge_penalty: Annotated[float, typer.Option("--merge-penalty", help=_H["merge"])] = 0.3,
