@@ -5,9 +5,10 @@
 Writes ``.cache/quality/<encoder id>-<prompt tag>/{set}.e5.npz`` (``sent``: (n, 384) float32
 unit sentence vectors, identical to ``get_encoder().encode``; ``tok``: last-layer unit token
 vectors, float16, rows ``offs[i]:offs[i+1]`` for text i; ``spans``: their character spans) and
-``{set}.tok.npz`` (the layer mix of :data:`driftscope.quality.tokens.LAYERS`) for the NTREX
-sets. The prompt is the encoder's own (``get_encoder().prompt``), so the cached vectors are the
-ones users get; a different prompt gets a different folder. USE-m3 vectors do not depend on
+``{set}.tok.npz`` (the layer mix of :data:`driftscope.quality.tokens.LAYERS`) for the sets in
+``quality_fit.MIX_SETS`` (NTREX: suspicious terms; the hallucination set: source alignment).
+The prompt is the encoder's own (``get_encoder().prompt``), so the cached vectors are the ones
+users get; a different prompt gets a different folder. USE-m3 vectors do not depend on
 the e5 prompt and live in ``.cache/quality/{set}.use.npz``.
 """
 
