@@ -111,6 +111,38 @@ def combined_qe(
     return comb.apply(X, E) if raw else comb.calibrated(X, E)
 
 
+def combined_estimates(
+    src: Sequence[str],
+    hyp: Sequence[str],
+    encoder: Any,
+    *,
+    use_encoder: Any | None = None,
+    rng: np.random.Generator | None = None,
+) -> dict[str, np.ndarray]:
+    """The calibrated ``qe`` and the probabilities that each ``hyp[i]`` is a hallucination and
+    that it omits source content, from one pass of feature extraction.
+
+    The logistic combiners ``hallucination`` and ``omission`` of ``combiners.json`` (fitted on
+    the de-en hallucination dev half; 5-fold CV AUROC 95.1 and 89.3 there). The features are
+    relative to random pairings of the input, so give at least a few dozen pairs; the
+    probabilities carry that corpus's base rates (9 % hallucinations, 6 % omissions).
+
+    Returns:
+        ``{"qe": (n,), "hallucination": (n,), "omission": (n,)}`` float64 (the last two in
+        [0, 1]; ``qe`` as :func:`combined_qe`).
+    Raises:
+        ConfigError: ``encoder`` is not the one the combiners were fitted with.
+    """
+    _check(encoder, "qe")
+    _check(encoder, "hallucination")
+    rng = rng if rng is not None else np.random.default_rng(0)
+    X, E, variant = _features(src, hyp, encoder, use_encoder, rng, mix=True)
+    out = {"qe": load_combiner("qe", variant).calibrated(X, E)}
+    for name in ("hallucination", "omission"):
+        out[name] = load_combiner(name, variant).apply(X, E)
+    return out
+
+
 def combined_risks(
     src: Sequence[str],
     hyp: Sequence[str],
@@ -119,21 +151,6 @@ def combined_risks(
     use_encoder: Any | None = None,
     rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
-    """Probability that each ``hyp[i]`` is a hallucination, and that it omits source content.
-
-    The logistic combiners ``hallucination`` and ``omission`` of ``combiners.json`` (fitted on
-    the de-en hallucination dev half; 5-fold CV AUROC 95.1 and 89.3 there). The features are
-    relative to random pairings of the input, so give at least a few dozen pairs; the
-    probabilities carry that corpus's base rates (9 % hallucinations, 6 % omissions).
-
-    Returns:
-        ``{"hallucination": (n,), "omission": (n,)}`` float64 in [0, 1].
-    Raises:
-        ConfigError: ``encoder`` is not the one the combiners were fitted with.
-    """
-    _check(encoder, "hallucination")
-    rng = rng if rng is not None else np.random.default_rng(0)
-    X, E, variant = _features(src, hyp, encoder, use_encoder, rng, mix=True)
-    return {
-        name: load_combiner(name, variant).apply(X, E) for name in ("hallucination", "omission")
-    }
+    """``{"hallucination": (n,), "omission": (n,)}`` of :func:`combined_estimates`."""
+    est = combined_estimates(src, hyp, encoder, use_encoder=use_encoder, rng=rng)
+    return {k: est[k] for k in ("hallucination", "omission")}

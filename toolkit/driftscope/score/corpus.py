@@ -206,7 +206,7 @@ def score_sentences(
     """Per-segment scores (sacrebleu ``sentence_score``; BLEU uses effective order, as sacrebleu's
     CLI does in sentence mode), system by system; ``qe`` is filled when ``src`` and an encoder
     are given. Arguments as :func:`score_corpus`."""
-    from driftscope.score.qe import estimate_qe, estimate_risks
+    from driftscope.score.qe import estimate_with_risks
 
     setup = setup or ScoreSetup()
     n = check_streams(hyps, refs, src)
@@ -224,8 +224,8 @@ def score_sentences(
             per_metric.append([to_metric_score(key, s, m) for s in scores])
         qe = risks = None
         if src is not None and setup.encoder is not None:
-            qe = estimate_qe(src, system, setup.encoder, calibrator=setup.calibrator)
-            risks = estimate_risks(src, system, setup.encoder)
+            qe, risks = estimate_with_risks(src, system, setup.encoder,
+                                            calibrator=setup.calibrator)  # fmt: skip
         for i in range(n):
             seg_scores = tuple(col[i] for col in per_metric)
             hal, om = (None, None) if risks is None else (

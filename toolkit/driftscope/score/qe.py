@@ -85,6 +85,25 @@ def estimate_qe(
     return (calibrator or IDENTITY)(cos)
 
 
+def estimate_with_risks(
+    src: Sequence[str],
+    hyp: Sequence[str],
+    encoder: Encoder,
+    *,
+    calibrator: Calibrator | None = None,
+) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+    """:func:`estimate_qe` and :func:`estimate_risks` together, sharing one feature pass
+    (encoder forward passes) where the combined estimators apply."""
+    if len(src) != len(hyp):
+        raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
+    if len(src) < MIN_CALIBRATION_SEGMENTS or not _combined_ok(encoder):
+        return estimate_qe(src, hyp, encoder, calibrator=calibrator), None
+    from driftscope.quality.estimate import combined_estimates
+
+    est = combined_estimates(src, hyp, encoder)
+    return est.pop("qe"), est
+
+
 def estimate_risks(
     src: Sequence[str], hyp: Sequence[str], encoder: Encoder
 ) -> dict[str, np.ndarray] | None:
