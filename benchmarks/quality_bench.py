@@ -1,6 +1,6 @@
 """Quality/flags benchmark on the dev data (see /work/shared/data/README.md).
 
-    .venv/bin/python benchmarks/quality_bench.py [--skip-fit] [--no-terms]
+    .venv/bin/python benchmarks/quality_bench.py [--no-terms]
 
 * Hallucination AUROC (de-en dev half) and MLQE-PE ru-en dev Pearson: ``quality_fit.py``
   (combiners fitted on MLQE train; hallucination combiners only cross-validated, grouped by src).

@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from driftscope.errors import ConfigError, InputError
-from driftscope.quality.combine import FEATURES, embedding_blocks, load_combiner, pair_features
+from driftscope.quality.combine import (
+    FEATURES,
+    OMISSION_FEATURES,
+    embedding_blocks,
+    load_combiner,
+    pair_features,
+)
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -18,6 +24,10 @@ def test_shipped_combiners_load_and_are_consistent() -> None:
         assert len(c.coef) == len(c.mean) == len(c.scale) == width
         assert "train" in c.note or "CV" in c.note
     assert "use_z" not in load_combiner("qe", "e5").features
+    # the omission combiners see the source-coverage features only (what the target adds,
+    # repetitions or extra length, is no evidence of an omission)
+    assert load_combiner("omission").features == OMISSION_FEATURES
+    assert set(load_combiner("omission", "e5").features) == set(OMISSION_FEATURES) - {"use_z"}
     with pytest.raises(ConfigError):
         load_combiner("nope")
 

@@ -17,7 +17,8 @@ detached hallucination, scores low; z-scored against random pairs like the other
 ``sal_c``/``sal_run`` (source words aligned by mutual-argmax word alignment over the layer-mix
 token vectors of :data:`driftscope.quality.tokens.LAYERS`: share of source characters aligned,
 and the longest unaligned run; see :func:`driftscope.quality.tokens.source_alignment`; they
-lift the omission combiner's cross-validated AUROC from 88.6 to 89.3).
+lift the omission combiner's cross-validated AUROC from 88.6 to 89.3; fitting it on
+:data:`OMISSION_FEATURES` only, to 90.6).
 
 Besides these scalars, a combiner may use *embedding blocks* (:func:`embedding_blocks`):
 ``e5`` = ``u * v`` of the e5 sentence vectors of a pair (384 columns), ``use`` the same for
@@ -66,6 +67,22 @@ FEATURES = (
     "sal_c",
     "sal_run",
 )
+OMISSION_FEATURES = (
+    "e5_z",
+    "use_z",
+    "cov_s_z",
+    "win_s_z",
+    "lr_neg",
+    "wr",
+    "sal_c",
+    "sal_run",
+)
+"""The omission combiner's inputs: sentence similarity, how much of the *source* the target
+covers, and how much shorter it is. Features that describe material the target *adds*
+(``lr_pos``, ``rep``, ``rep1``, ``cov_t_z``) or that count both missing and extra items
+(``num``, ``ent``, ``e5_m``) are left out: with them the logistic fit spends weight on noise.
+Measured by 5-fold CV grouped by source on the de-en hallucination dev half, mean of 8
+reshuffled groupings: 89.1 with all features, 90.5 with these."""
 MARGIN_K = 4  # neighbours of the margin feature (as the pipeline's bead margins)
 
 

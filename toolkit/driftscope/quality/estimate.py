@@ -123,7 +123,7 @@ def combined_estimates(
     that it omits source content, from one pass of feature extraction.
 
     The logistic combiners ``hallucination`` and ``omission`` of ``combiners.json`` (fitted on
-    the de-en hallucination dev half; 5-fold CV AUROC 95.1 and 89.3 there). The features are
+    the de-en hallucination dev half; 5-fold CV AUROC 95.1 and 90.6 there). The features are
     relative to random pairings of the input, so give at least a few dozen pairs; the
     probabilities carry that corpus's base rates (9 % hallucinations, 6 % omissions).
 
