@@ -34,6 +34,7 @@ from driftscope.model import (
     Signature,
 )
 from driftscope.quality import FlagConfig, attribute, flag_chain, flag_comparison
+from driftscope.quality.evidence import bead_length_ratios
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -80,18 +81,6 @@ class PipelineConfig:
 
 def _finite(x: float) -> float:
     return float(x) if math.isfinite(x) else float("nan")
-
-
-def _length_ratios(src: Document, tgt: Document, beads: Sequence[Bead]) -> list[float]:
-    """log(tgt chars / src chars) per bead minus the document's median ratio (nan for 1-0/0-1)."""
-    raw = []
-    for b in beads:
-        s = sum(len(src.segments[i].text) for i in b.src)
-        t = sum(len(tgt.segments[i].text) for i in b.tgt)
-        raw.append(math.log(t / s) if s and t else float("nan"))
-    finite = [r for r in raw if math.isfinite(r)]
-    med = float(np.median(finite)) if finite else 0.0
-    return [r - med if math.isfinite(r) else float("nan") for r in raw]
 
 
 def _margins(
@@ -180,7 +169,7 @@ class _Run:
     def comparison(
         self, src: Document, tgt: Document, al: Alignment, flags: Sequence[Flag]
     ) -> Comparison:
-        ratios = _length_ratios(src, tgt, al.beads)
+        ratios = bead_length_ratios(src, tgt, al.beads)
         margins = _margins(self.embed(src), self.embed(tgt), al.beads, al.cosine)
         scores = tuple(
             BeadScore(_finite(s), _finite(c), _finite(m), _finite(r))

@@ -9,7 +9,6 @@ entities, languages, repetition, script mixing and broken sentence ends. Flag ru
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -59,6 +58,36 @@ class BeadEvidence:
 
 def _join(doc: Document, idx: Sequence[int]) -> str:
     return " ".join(doc.segments[i].text for i in idx)
+
+
+MIN_BEADS_FOR_MEDIAN = 5
+"""Beads with both sides needed before the document's median length ratio is subtracted; with
+fewer, the raw log ratio is kept (a median of two or three beads would zero them out)."""
+
+
+def _relative_log_ratios(src_txt: Sequence[str], tgt_txt: Sequence[str]) -> np.ndarray:
+    """(n,) float64 log char ratio of each text pair minus the median over pairs (nan where a
+    side is empty)."""
+    raw = np.array(
+        [
+            tx.log_length_ratio(s, t) if s and t else np.nan
+            for s, t in zip(src_txt, tgt_txt, strict=True)
+        ],
+        dtype=np.float64,
+    )
+    ok = np.isfinite(raw)
+    med = float(np.median(raw[ok])) if ok.sum() >= MIN_BEADS_FOR_MEDIAN else 0.0
+    return raw - med
+
+
+def bead_length_ratios(src: Document, tgt: Document, beads: Sequence[Bead]) -> np.ndarray:
+    """Each bead's ``log((tgt chars + 1) / (src chars + 1))`` (whitespace collapsed) minus the
+    document pair's median over beads: (n_beads,) float64, nan for 1-0/0-1 beads. The one
+    definition behind :attr:`BeadEvidence.length_ratio` (what the flags test) and the report's
+    per-bead ``length_ratio``."""
+    return _relative_log_ratios(
+        [_join(src, b.src) for b in beads], [_join(tgt, b.tgt) for b in beads]
+    )
 
 
 def bead_vectors(vecs: np.ndarray, beads: Sequence[Bead], side: str) -> np.ndarray:
@@ -143,14 +172,7 @@ def bead_evidence(
 
     src_txt = [_join(src, b.src) for b in beads]
     tgt_txt = [_join(tgt, b.tgt) for b in beads]
-    raw_lr = np.array(
-        [
-            tx.log_length_ratio(s, t) if s and t else np.nan
-            for s, t in zip(src_txt, tgt_txt, strict=True)
-        ]
-    )
-    ok = np.isfinite(raw_lr)
-    med_lr = float(np.median(raw_lr[ok])) if ok.sum() >= 5 else 0.0
+    lengths = _relative_log_ratios(src_txt, tgt_txt)
     tgt_script = tx.main_script(" ".join(tgt.texts[:200]))
     src_script = tx.main_script(" ".join(src.texts[:200]))
     seen: dict[str, int] = {}
@@ -186,7 +208,7 @@ def bead_evidence(
                 cosine=float(cos[k]),
                 similarity=float(sim[k]),
                 zscore=float(z[k]),
-                length_ratio=float(raw_lr[k] - med_lr) if ok[k] else math.nan,
+                length_ratio=float(lengths[k]),
                 numbers_missing=tuple(miss),
                 numbers_extra=tuple(extra),
                 entities_missing=tuple(ents),
