@@ -161,3 +161,20 @@ def test_word_support_finds_the_unsupported_word() -> None:
 def test_config_validation() -> None:
     with pytest.raises(ConfigError):
         FlagConfig(sim_high=0.5, sim_medium=0.3)
+
+
+def test_bead_length_ratio_is_one_definition_for_flags_and_reports() -> None:
+    from driftscope.quality.evidence import bead_evidence, bead_length_ratios
+
+    src = doc("s", "en", ["a" * 20] * 6 + ["b" * 20])
+    tgt = doc("t", "de", ["x" * 30] * 6 + ["y" * 10])
+    beads = [Bead((i,), (i,)) for i in range(6)] + [Bead((6,), ()), Bead((), (6,))]
+    lr = bead_length_ratios(src, tgt, beads)
+    # six 1-1 beads at the same ratio: that is the document median, so they come out 0
+    assert np.allclose(lr[:6], 0.0)
+    assert np.isnan(lr[6]) and np.isnan(lr[7])
+    ev, _ = bead_evidence(src, tgt, beads)
+    assert [e.length_ratio for e in ev[:6]] == pytest.approx(list(lr[:6]))
+    # a short target line against the median: log(11/21) - log(31/21)
+    short = bead_length_ratios(src, tgt, [*beads[:6], Bead((6,), (6,))])[6]
+    assert short == pytest.approx(np.log(11 / 21) - np.log(31 / 21))
