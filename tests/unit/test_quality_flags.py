@@ -178,3 +178,18 @@ def test_bead_length_ratio_is_one_definition_for_flags_and_reports() -> None:
     # a short target line against the median: log(11/21) - log(31/21)
     short = bead_length_ratios(src, tgt, [*beads[:6], Bead((6,), (6,))])[6]
     assert short == pytest.approx(np.log(11 / 21) - np.log(31 / 21))
+
+
+def test_untranslated_repeat_of_a_translated_source_is_a_low_omission() -> None:
+    # the relay repeats a photo caption; the MT translates it once: only the repeat is lost
+    caption = "In the photo: the President of Belarus (Photo: AP / TASS)"
+    s = doc("vi", "en", [SRC[0], caption, caption, SRC[1]])
+    t = doc("en", "de", [TGT[0], "Im Bild: der Präsident von Belarus (Foto: AP / TASS)", TGT[1]])
+    beads = [Bead((0,), (0,)), Bead((1,), (1,)), Bead((2,), ()), Bead((3,), (2,))]
+    (om,) = [f for f in flag_comparison(s, t, beads) if f.kind == "omission"]
+    assert (om.src, om.severity, om.evidence["repeat_of"]) == ((2,), "low", 1)
+    assert "repeats the source of bead 1" in om.note
+    # a passage that is not a repeat keeps its severity
+    s2 = doc("vi", "en", [SRC[0], caption, SRC[4], SRC[1]])
+    (om2,) = [f for f in flag_comparison(s2, t, beads) if f.kind == "omission"]
+    assert om2.severity in ("medium", "high") and "repeat_of" not in om2.evidence

@@ -49,6 +49,7 @@ class BeadEvidence:
     broken_src: bool = False
     broken_tgt: bool = False
     duplicate_of: int = -1  # an earlier bead with the same target text (different source)
+    src_repeat_of: int = -1  # 1-0 bead: another bead with the same source text that is translated
     inner_breaks: tuple[tx.Mention, ...] = ()  # "word. lowercase" in tgt_text, not in src_text
     tgt_off_script: bool = False  # tgt_text mostly in another script than its document
     foreign: tuple[tx.Mention, ...] = ()  # runs of source-script words left in tgt_text
@@ -176,6 +177,13 @@ def bead_evidence(
     tgt_script = tx.main_script(" ".join(tgt.texts[:200]))
     src_script = tx.main_script(" ".join(src.texts[:200]))
     seen: dict[str, int] = {}
+    # a source passage that occurs twice (a repeated photo caption) and is translated once:
+    # the untranslated copy drops no content
+    translated: dict[str, int] = {}
+    for k, b in enumerate(beads):
+        key = " ".join(src_txt[k].lower().split())
+        if b.src and b.tgt and len(key) >= 10:
+            translated.setdefault(key, k)
     out = []
     for k, b in enumerate(beads):
         s, t = src_txt[k], tgt_txt[k]
@@ -222,6 +230,9 @@ def bead_evidence(
                 broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
                 broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
                 duplicate_of=dup,
+                src_repeat_of=translated.get(" ".join(s.lower().split()), -1)
+                if b.src and not b.tgt
+                else -1,
                 inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s)) :]) if s else (),
                 tgt_off_script=bool(t) and tx.main_script(t) not in ("", tgt_script),
                 foreign=tuple(

@@ -144,7 +144,8 @@ def rule_flags(
 
 def _unpaired(e: BeadEvidence, c: _Ctx) -> list[Flag]:
     """A 1-0 / 0-1 bead: ``high`` from ``cfg.min_words_high`` words on; a 0-1 bead repeating
-    another bead's target is a duplicate instead of an addition."""
+    another bead's target is a duplicate instead of an addition; a 1-0 bead repeating the
+    source of a translated bead is an omission of ``low`` severity (only the repeat is lost)."""
     if e.src and not e.tgt:
         kind, where, side, other = "omission", c.src(e), "source", "target"
     elif e.tgt and not e.src:
@@ -159,7 +160,12 @@ def _unpaired(e: BeadEvidence, c: _Ctx) -> list[Flag]:
     n = _nwords(where.text)
     sev = "high" if n >= c.cfg.min_words_high else "medium"
     note = f"{side} passage with no counterpart in the {other}"
-    out = [c.flag(kind, sev, e, float(n), c.cfg.min_words_high, note, (where,), {"words": n})]
+    extra: dict[str, Any] = {"words": n}
+    if e.src_repeat_of >= 0:  # only a repetition of a translated passage is missing
+        sev = "low"
+        note += f"; it repeats the source of bead {e.src_repeat_of}, which is translated"
+        extra["repeat_of"] = e.src_repeat_of
+    out = [c.flag(kind, sev, e, float(n), c.cfg.min_words_high, note, (where,), extra)]
     return out + (_term_flags(e, c, False) if kind == "addition" else [])
 
 
