@@ -141,16 +141,3 @@ def combined_estimates(
     for name in ("hallucination", "omission"):
         out[name] = load_combiner(name, variant).apply(X, E)
     return out
-
-
-def combined_risks(
-    src: Sequence[str],
-    hyp: Sequence[str],
-    encoder: Any,
-    *,
-    use_encoder: Any | None = None,
-    rng: np.random.Generator | None = None,
-) -> dict[str, np.ndarray]:
-    """``{"hallucination": (n,), "omission": (n,)}`` of :func:`combined_estimates`."""
-    est = combined_estimates(src, hyp, encoder, use_encoder=use_encoder, rng=rng)
-    return {k: est[k] for k in ("hallucination", "omission")}

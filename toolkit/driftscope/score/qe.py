@@ -110,7 +110,8 @@ def estimate_risks(
     """Per-segment probabilities of a hallucination and of an omission, or None.
 
     Available with the encoder the combiners were fitted on and at least
-    ``MIN_CALIBRATION_SEGMENTS`` pairs (see :func:`driftscope.quality.estimate.combined_risks`).
+    ``MIN_CALIBRATION_SEGMENTS`` pairs (see
+    :func:`driftscope.quality.estimate.combined_estimates`).
 
     Returns:
         ``{"hallucination": (n,), "omission": (n,)}`` float64 in [0, 1], or None.
@@ -119,6 +120,7 @@ def estimate_risks(
         raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
     if len(src) < MIN_CALIBRATION_SEGMENTS or not _combined_ok(encoder):
         return None
-    from driftscope.quality.estimate import combined_risks
+    from driftscope.quality.estimate import combined_estimates
 
-    return combined_risks(src, hyp, encoder)
+    est = combined_estimates(src, hyp, encoder)
+    return {k: est[k] for k in ("hallucination", "omission")}
