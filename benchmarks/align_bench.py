@@ -1,25 +1,22 @@
-"""Alignment benchmark: driftscope vs Bertalign 2.0.1 with the same local e5 model.
+"""Alignment benchmark: driftscope against Bertalign 2.0.1 with the same local e5 model folder.
 
-Sets (dev data under /work/shared/data/align):
-* ``textberg``: Text+Berg de-fr dev (presegmented, gold ``dev.defr``).
-* ``ntrex``: NTREX-128 dev en-ru and en-vi, aligned document by document, with a derivation
-  that is OURS (fixed seed, below): per document, some adjacent target lines are joined
-  (-> 1-2 beads), some source lines joined (-> 2-1), some target lines dropped (-> 1-0) and
-  some source lines dropped (-> 0-1); the derived gold beads are written to
-  ``benchmarks/results/align_ntrex_derived_gold.json``.
-* ``corpus``: the bundled ``corpora/nato-lukashenko`` chain (ru-vi, vi-en, ru-en hops,
-  presegmented, paragraphs used), against its gold beads.
-* ``scale``: synthetic documents of 10k and 50k sentences per side, embeddings given (random
-  unit vectors with a planted alignment), search time and peak traced memory.
+Every dev set in one run (``benchmarks/_aligndata.py``): Text+Berg de-fr dev, ParIce en-is dev,
+and NTREX dev with OUR heavy and light derivations in five directions. Per set it prints strict
+and lax F1 of both systems and their means; with a cold embedding cache (the default) also
+end-to-end time, embedding and search apart, and the speed ratio. ``--sets scale`` times the
+search alone on planted 10k and 50k documents (embeddings given).
 
-Embedding and search are timed separately with a cold embedding cache (driftscope's on-disk
-cache is disabled). Bertalign is imported from its installed package with its one Python 3.12
-``type X = ...`` line rewritten to a plain assignment at import time (nothing is edited on
-disk), and given the same model folder and the same ``query: `` prompt as driftscope.
+``--loso`` selects aligner parameters by leave-one-set-out over the four groups (textberg,
+parice, ntrex-heavy, ntrex-light): for each group the candidate with the best mean strict F1 on
+the *other* groups is scored on it; the report gives that held-out estimate next to the
+in-sample one. Candidates are ``AlignConfig`` field overrides (``--grid``, JSON).
 
-usage: python benchmarks/align_bench.py [--sets textberg,ntrex,scale] [--no-bertalign]
-                                        [--ntrex-docs N] [--cache]
-                                        [--out benchmarks/results/align.json]
+Bertalign is imported from its installed package with its one Python 3.12 ``type X = ...`` line
+rewritten at import (nothing edited on disk); it gets the same model folder and prompt.
+
+usage: python benchmarks/align_bench.py [--sets textberg,parice,ntrex-heavy,ntrex-light,scale]
+         [--systems driftscope,bertalign] [--cache] [--ntrex-docs N] [--loso --grid JSON]
+         [--out benchmarks/results/align.json]
 """
 
 from __future__ import annotations
@@ -34,107 +31,15 @@ import types
 from pathlib import Path
 
 import numpy as np
-from driftscope.align import AlignConfig, align, align_vectors
-from driftscope.evaluate import read_beads, score_alignments
 
-DATA = Path("/work/shared/data/align")
-ROOT = Path(__file__).resolve().parents[1]
-SEED = 20240611
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _aligndata as data  # noqa: E402
+from driftscope.align import AlignConfig, align, align_vectors  # noqa: E402
+from driftscope.evaluate import score_alignments  # noqa: E402
 
-
-# ----------------------------------------------------------------------------- data
-def read_lines(path: Path) -> list[str]:
-    text = path.read_bytes().decode("utf-8").replace("\r\n", "\n")
-    return [line.strip() for line in text.split("\n") if line.strip()]
+ROOT = data.ROOT
 
 
-def textberg() -> list[tuple[str, list[str], list[str], list]]:
-    d = DATA / "textberg-de-fr-dev"
-    return [("dev", read_lines(d / "dev.de"), read_lines(d / "dev.fr"), read_beads(d / "dev.defr"))]
-
-
-def derive(src: list[str], tgt: list[str], rng: np.random.Generator):
-    """Our derivation of one 1-1 document: joins and drops on both sides, with its gold.
-
-    Each original line pair k is, with the probabilities below, kept 1-1, or its target line is
-    joined with the next pair's (1+1 -> 2-1 or 1-2 bead), or one side is dropped. The first
-    line (headline) is always kept.
-    """
-    out_s: list[str] = []
-    out_t: list[str] = []
-    gold: list = []
-    k = 0
-    n = len(src)
-    while k < n:
-        op = (
-            "11"
-            if k == 0
-            else rng.choice(["11", "12", "21", "10", "01"], p=[0.76, 0.07, 0.07, 0.05, 0.05])
-        )
-        i, j = len(out_s), len(out_t)
-        if op in ("12", "21") and k + 1 < n:
-            if op == "12":  # source lines joined: one source line, two target lines
-                out_s.append(src[k] + " " + src[k + 1])
-                out_t.extend([tgt[k], tgt[k + 1]])
-                gold.append(((i,), (j, j + 1)))
-            else:
-                out_s.extend([src[k], src[k + 1]])
-                out_t.append(tgt[k] + " " + tgt[k + 1])
-                gold.append(((i, i + 1), (j,)))
-            k += 2
-            continue
-        if op == "10":  # target line dropped
-            out_s.append(src[k])
-            gold.append(((i,), ()))
-        elif op == "01":  # source line dropped
-            out_t.append(tgt[k])
-            gold.append(((), (j,)))
-        else:
-            out_s.append(src[k])
-            out_t.append(tgt[k])
-            gold.append(((i,), (j,)))
-        k += 1
-    return out_s, out_t, gold
-
-
-def ntrex(lang: str, max_docs: int | None):
-    d = DATA / "ntrex128-en-ru-vi-dev"
-    en = (d / "newstest2019-src.eng.txt").read_bytes().decode("utf-8").split("\r\n")
-    xx = (d / f"newstest2019-ref.{lang}.txt").read_bytes().decode("utf-8").split("\r\n")
-    ids = (d / "DOCUMENT_IDS.tsv").read_bytes().decode("utf-8").replace("\r\n", "\n").split("\n")
-    n = min(len(en), len(xx), len(ids))
-    docs: dict[str, list[int]] = {}
-    for k in range(n):
-        if ids[k].strip() and en[k].strip() and xx[k].strip():
-            docs.setdefault(ids[k].strip(), []).append(k)
-    rng = np.random.default_rng(SEED)
-    out = []
-    for doc, rows in list(docs.items())[:max_docs]:
-        s, t, g = derive([en[k].strip() for k in rows], [xx[k].strip() for k in rows], rng)
-        if s and t:
-            out.append((doc, s, t, g))
-    return out
-
-
-def corpus() -> list[tuple[str, list[str], list[str], list, list[int], list[int]]]:
-    """The bundled nato-lukashenko chain, each hop and the direct pair, with paragraphs."""
-    from driftscope.ingest import read_document
-
-    d = ROOT / "corpora" / "nato-lukashenko"
-    docs = {
-        lang: read_document(d / "segments" / f"{lang}.txt", lang, presegmented=True)
-        for lang in ("ru", "vi", "en")
-    }
-    out = []
-    for a, b in (("ru", "vi"), ("vi", "en"), ("ru", "en")):
-        sa, sb = docs[a].segments, docs[b].segments
-        out.append((f"{a}-{b}", [x.text for x in sa], [x.text for x in sb],
-                    read_beads(d / "gold" / f"{a}-{b}.beads"),
-                    [x.paragraph for x in sa], [x.paragraph for x in sb]))  # fmt: skip
-    return out
-
-
-# ----------------------------------------------------------------------------- systems
 class TimedEncoder:
     """Wraps an encoder; counts texts and characters and times ``encode`` calls."""
 
@@ -150,20 +55,23 @@ class TimedEncoder:
         return out
 
 
-def run_driftscope(docs, cfg: AlignConfig, cache: bool = False) -> dict:
-    from driftscope.embed import get_encoder
+def _summary(pairs, total, embed_s, texts, chars) -> dict:
+    sc = score_alignments(pairs)
+    return {
+        "strict_f1": round(sc.strict_f1, 4), "lax_f1": round(sc.lax_f1, 4),
+        "strict_p": round(sc.strict_precision, 4), "strict_r": round(sc.strict_recall, 4),
+        "seconds_total": round(total, 2), "seconds_embed": round(embed_s, 2),
+        "seconds_search": round(total - embed_s, 2), "texts_embedded": texts,
+        "chars_embedded": chars, "documents": len(pairs),
+    }  # fmt: skip
 
-    # cold by default: nothing from the on-disk cache (``--cache``: F1 only, times not cold)
-    enc = TimedEncoder(get_encoder(cache=cache))
-    enc.encode(["warm up the model"])
-    enc.seconds = enc.texts = enc.chars = 0
+
+def run_driftscope(docs, cfg: AlignConfig, enc) -> dict:
+    enc = TimedEncoder(enc)
     pairs, t0 = [], time.perf_counter()
-    for _, s, t, gold, *par in docs:
-        pars = dict(zip(("src_par", "tgt_par"), par, strict=False))
-        res = align(s, t, enc, cfg, **pars)
-        pairs.append((gold, res.beads))
-    total = time.perf_counter() - t0
-    return _summary(pairs, total, enc.seconds, enc.texts, enc.chars)
+    for _, s, t, gold in docs:
+        pairs.append((gold, align(s, t, enc, cfg).beads))
+    return _summary(pairs, time.perf_counter() - t0, enc.seconds, enc.texts, enc.chars)
 
 
 def _import_bertalign():
@@ -186,47 +94,47 @@ def _import_bertalign():
     return mod.Bertalign, benc.Encoder
 
 
-def run_bertalign(docs, prompt: str) -> dict:
+def run_bertalign(docs, prompt: str, cached=None) -> dict:
+    """Bertalign on ``docs``; ``cached`` (a driftscope encoder with its on-disk cache) gives the
+    same vectors as the model folder, for F1-only runs."""
     from driftscope.embed import build_e5
 
     Bertalign, Encoder = _import_bertalign()
+    stats = {"seconds": 0.0, "texts": 0, "chars": 0}
 
     class PromptEncoder(Encoder):
-        seconds = 0.0
-        texts = 0
-        chars = 0
+        def __init__(self, folder):
+            if cached is None:
+                super().__init__(folder, device="cpu")
+            self.model_name = folder
 
         def transform(self, sents, num_overlaps):
             from bertalign.utils import yield_overlaps
 
             t = time.perf_counter()
             overlaps = list(yield_overlaps(sents, num_overlaps))
-            vecs = np.asarray(self.model.encode([prompt + o for o in overlaps]), np.float32)
-            PromptEncoder.seconds += time.perf_counter() - t
-            PromptEncoder.texts += len(overlaps)
-            PromptEncoder.chars += sum(map(len, overlaps))
+            if cached is not None:
+                vecs = cached.encode(overlaps)
+            else:
+                vecs = self.model.encode([prompt + o for o in overlaps])
+            vecs = np.asarray(vecs, np.float32)
+            stats["seconds"] += time.perf_counter() - t
+            stats["texts"] += len(overlaps)
+            stats["chars"] += sum(map(len, overlaps))
             vecs = vecs.reshape(num_overlaps, len(sents), -1)
             lens = np.array([len(x.encode("utf-8")) for x in overlaps], np.int64)
             return vecs, lens.reshape(num_overlaps, len(sents))
 
-    enc = PromptEncoder(str(build_e5.ensure_model()), device="cpu")
+    enc = PromptEncoder(str(build_e5.ensure_model()))
     pairs, t0 = [], time.perf_counter()
-    for _, s, t, gold, *_ in docs:
-        ba = Bertalign("\n".join(s), "\n".join(t), is_split=True, model=enc)
+    for _, s, t, gold in docs:
+        # Bertalign drops blank lines; keep the gold's numbering by giving it a placeholder.
+        s2 = [x if x.strip() else "." for x in s]
+        t2 = [x if x.strip() else "." for x in t]
+        ba = Bertalign("\n".join(s2), "\n".join(t2), is_split=True, model=enc)
         pairs.append((gold, [(tuple(a), tuple(b)) for a, b in ba.align_sents()]))
     total = time.perf_counter() - t0
-    return _summary(pairs, total, PromptEncoder.seconds, PromptEncoder.texts, PromptEncoder.chars)
-
-
-def _summary(pairs, total, embed_s, texts, chars) -> dict:
-    sc = score_alignments(pairs)
-    return {
-        "strict_f1": round(sc.strict_f1, 4), "lax_f1": round(sc.lax_f1, 4),
-        "strict_p": round(sc.strict_precision, 4), "strict_r": round(sc.strict_recall, 4),
-        "seconds_total": round(total, 2), "seconds_embed": round(embed_s, 2),
-        "seconds_search": round(total - embed_s, 2), "texts_embedded": texts,
-        "chars_embedded": chars, "documents": len(pairs),
-    }  # fmt: skip
+    return _summary(pairs, total, stats["seconds"], stats["texts"], stats["chars"])
 
 
 # ----------------------------------------------------------------------------- scale
@@ -264,39 +172,73 @@ def planted(n: int, seed: int, d: int = 384, noise: float = 0.35):
 
 
 def run_scale(sizes=(10_000, 50_000)) -> list[dict]:
-    """Search alone on planted documents: timed untraced, then again under tracemalloc for the
-    peak (tracing numpy's allocations slows it down about 3x, so one run cannot give both)."""
+    """Search alone on planted documents: timed untraced, then traced for the peak."""
     out = []
     for n in sizes:
-        src, tgt, gold = planted(n, SEED)
+        src, tgt, gold = planted(n, data.SEED)
         cfg = AlignConfig(length_weight=0.0)
         t = time.perf_counter()
         res = align_vectors(src, tgt, cfg, np.random.default_rng(0))
         secs = time.perf_counter() - t
         tracemalloc.start()
-        t = time.perf_counter()
         align_vectors(src, tgt, cfg, np.random.default_rng(0))
-        traced = time.perf_counter() - t
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         sc = score_alignments([(gold, res.beads)])
         out.append({"n_src": len(src), "n_tgt": len(tgt), "seconds": round(secs, 2),
-                    "seconds_traced": round(traced, 2), "peak_traced_mib": round(peak / 2**20, 1),
-                    "max_bead": cfg.max_bead, "strict_f1": round(sc.strict_f1, 4)})  # fmt: skip
-        print(f"scale {len(src)} x {len(tgt)}: {secs:.1f} s ({traced:.1f} s traced), "
-              f"peak {peak / 2**20:.0f} MiB, strict F1 {sc.strict_f1:.4f}", flush=True)  # fmt: skip
+                    "peak_traced_mib": round(peak / 2**20, 1),
+                    "strict_f1": round(sc.strict_f1, 4)})  # fmt: skip
+        print(f"scale {len(src)} x {len(tgt)}: {secs:.1f} s, peak {peak / 2**20:.0f} MiB, "
+              f"strict F1 {sc.strict_f1:.4f}", flush=True)  # fmt: skip
     return out
 
 
-# ----------------------------------------------------------------------------- main
+# ----------------------------------------------------------------------------- LOSO
+def loso(sets: dict, enc, base: AlignConfig, grid: list[dict]) -> dict:
+    """Leave-one-group-out selection over ``grid`` (AlignConfig overrides); F1 per set."""
+    table = []
+    for over in grid:
+        cfg = base.replace(**over)
+        f1 = {name: run_driftscope(docs, cfg, enc)["strict_f1"] for name, docs in sets.items()}
+        table.append({"params": over, "f1": f1})
+        print("grid", over, json.dumps(f1), flush=True)
+    groups = sorted({data.group(n) for n in sets})
+
+    def group_mean(row, keep) -> float:
+        vals = [np.mean([v for n, v in row["f1"].items() if data.group(n) == g]) for g in keep]
+        return float(np.mean(vals))
+
+    held = {}
+    for g in groups:
+        others = [x for x in groups if x != g]
+        best = max(table, key=lambda r: group_mean(r, others))
+        held[g] = {"params": best["params"], "f1": round(group_mean(best, [g]), 4)}
+    in_sample = max(table, key=lambda r: group_mean(r, groups))
+    return {"grid": table, "held_out": held,
+            "held_out_mean": round(float(np.mean([h["f1"] for h in held.values()])), 4),
+            "in_sample_best": in_sample["params"],
+            "in_sample_mean": round(group_mean(in_sample, groups), 4)}  # fmt: skip
+
+
+def _means(rows: dict, system: str) -> dict:
+    """Mean strict F1 over sets and over the four groups (each group weighs the same)."""
+    vals = {n: r[system]["strict_f1"] for n, r in rows.items() if system in r}
+    groups = sorted({data.group(n) for n in vals})
+    by_group = {g: float(np.mean([v for n, v in vals.items() if data.group(n) == g]))
+                for g in groups}  # fmt: skip
+    return {"mean_over_sets": round(float(np.mean(list(vals.values()))), 4),
+            "mean_over_groups": round(float(np.mean(list(by_group.values()))), 4),
+            "groups": {g: round(v, 4) for g, v in by_group.items()}}  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="textberg,ntrex,scale")
-    ap.add_argument("--no-bertalign", action="store_true")
-    ap.add_argument("--no-driftscope", action="store_true")
+    ap.add_argument("--sets", default="textberg,parice,ntrex-heavy,ntrex-light,scale")
+    ap.add_argument("--systems", default="driftscope,bertalign")
     ap.add_argument("--ntrex-docs", type=int, default=None)
-    ap.add_argument("--ntrex-langs", default="rus,vie")
-    ap.add_argument("--cache", action="store_true", help="driftscope reads the embedding cache")
+    ap.add_argument("--cache", action="store_true", help="read the embedding cache (F1 only)")
+    ap.add_argument("--loso", action="store_true")
+    ap.add_argument("--grid", default="[{}]", help="JSON list of AlignConfig overrides")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "align.json"))
     args = ap.parse_args()
     import torch
@@ -306,39 +248,40 @@ def main() -> None:
     from driftscope.embed import get_encoder
 
     cfg = AlignConfig()
-    enc = get_encoder(cache=False)
+    enc = get_encoder(cache=args.cache)
+    enc.encode(["warm up the model"])
+    names = [s for s in args.sets.split(",") if s != "scale"]
+    sets = data.all_sets(names, args.ntrex_docs)
     result: dict = {
         "signature": {"driftscope": __version__, "encoder": enc.id, "revision": enc.revision,
-                      "prompt": enc.prompt, "align": cfg.as_signature(), "seed": SEED},
+                      "prompt": enc.prompt, "align": cfg.as_signature(), "seed": data.SEED,
+                      "embedding_cache": args.cache},
         "sets": {},
     }  # fmt: skip
-    sets = args.sets.split(",")
-    todo = []
-    if "textberg" in sets:
-        todo.append(("textberg-de-fr-dev", textberg()))
-    if "corpus" in sets:  # scored per hop
-        todo.extend((f"nato-lukashenko-{d[0]}", [d]) for d in corpus())
-    if "ntrex" in sets:
-        for lang in args.ntrex_langs.split(","):
-            suffix = f"-first{args.ntrex_docs}docs" if args.ntrex_docs else ""
-            todo.append((f"ntrex-en-{lang}-derived{suffix}", ntrex(lang, args.ntrex_docs)))
-    derived = {n: {d[0]: [b.key() if hasattr(b, "key") else f"{list(b[0])}:{list(b[1])}"
-                          for b in d[3]] for d in docs}
-               for n, docs in todo if n.startswith("ntrex")}  # fmt: skip
-    if derived:
-        gold_path = Path(args.out).parent / "align_ntrex_derived_gold.json"
-        gold_path.write_text(json.dumps(derived, indent=0) + "\n")
-    for name, docs in todo:
-        row = {}
-        if not args.no_driftscope:
-            row["driftscope"] = run_driftscope(docs, cfg, args.cache)
-            row["driftscope"]["embedding_cache"] = args.cache
-            print(name, "driftscope", row["driftscope"], flush=True)
-        if not args.no_bertalign:
-            row["bertalign"] = run_bertalign(docs, enc.prompt)
-            print(name, "bertalign", row["bertalign"], flush=True)
-        result["sets"][name] = row
-    if "scale" in sets:
+    systems = args.systems.split(",")
+    if args.loso:
+        result["loso"] = loso(sets, enc, cfg, json.loads(args.grid))
+        print(json.dumps(result["loso"]["held_out"]), result["loso"]["held_out_mean"])
+    else:
+        for name, docs in sets.items():
+            row = {}
+            if "driftscope" in systems:
+                row["driftscope"] = run_driftscope(docs, cfg, enc)
+            if "bertalign" in systems:
+                row["bertalign"] = run_bertalign(docs, enc.prompt, enc if args.cache else None)
+            if len(row) == 2:
+                row["speed_ratio"] = round(
+                    row["bertalign"]["seconds_total"]
+                    / max(row["driftscope"]["seconds_total"], 1e-9),
+                    2,
+                )
+            result["sets"][name] = row
+            print(name, json.dumps({k: (v["strict_f1"], v["lax_f1"], v["seconds_total"])
+                                    if isinstance(v, dict) else v for k, v in row.items()}),
+                  flush=True)  # fmt: skip
+        result["means"] = {s: _means(result["sets"], s) for s in systems}
+        print(json.dumps(result["means"]))
+    if "scale" in args.sets.split(","):
         result["scale"] = run_scale()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")

@@ -69,6 +69,8 @@ class AlignConfig:
     max_bead: int = 6
     max_side: int = 0  # 0: max_bead - 1
     skip: float = 0.35
+    skip_mode: str = "fixed"
+    skip_q: float = 0.05
     merge_penalty: float = 0.3
     length_weight: float = 0.5
     margin: float = 0.0

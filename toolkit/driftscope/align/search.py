@@ -53,10 +53,26 @@ def _params(cfg: AlignConfig) -> C.CostParams:
     return C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin, cfg.anchor_weight)
 
 
+def _skip(sides: Sides, cfg: AlignConfig) -> float:
+    return C.skip_cost(sides.calib, cfg.skip_mode, cfg.skip, cfg.skip_q)
+
+
+def _bead_skip(beads: Sequence[Bead], cfg: AlignConfig) -> float:
+    """Skip cost from the first pass's own 1-1 beads: half of ``median + skip_q * sigma`` of
+    their costs (robust sigma from the MAD), never below ``cfg.skip``."""
+    c = np.array([b.cost for b in beads if len(b.src) == 1 and len(b.tgt) == 1], np.float64)
+    if len(c) < 5:
+        return cfg.skip
+    med = float(np.median(c))
+    sigma = 1.4826 * float(np.median(np.abs(c - med)))
+    return float(np.clip((med + cfg.skip_q * sigma) / 2.0, cfg.skip, 0.499))
+
+
 def _solve(sides: Sides, band: Band, types: tuple, cfg: AlignConfig) -> list[Bead]:
     """One banded DP over ``sides`` (window vectors, norms and calibration)."""
     costs = C.band_costs(sides, band, types, _params(cfg))
-    beads, _ = band_dp(costs, types, band, sides.n_tgt, cfg.skip, cfg.skip)
+    skip = _skip(sides, cfg)
+    beads, _ = band_dp(costs, types, band, sides.n_tgt, skip, skip)
     return beads
 
 
@@ -248,12 +264,17 @@ def _align(
         beads = _solve_cut(sides, Band.full(n, m), types, cfg, cuts)
     else:
         beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng, bags, ok)
+    if cfg.skip_mode == "beads":
+        cfg = cfg.replace(skip=_bead_skip(beads, cfg), skip_mode="fixed")
+        if texts is None or encoder is None or cfg.embed == "none":
+            beads = _solve_cut(sides, band_from_path(_nodes(beads), n, m, cfg.band), types,
+                               cfg, cuts)  # fmt: skip
     n_embedded = 0
     if texts is not None and encoder is not None and cfg.embed != "none":
         band = band_from_path(_nodes(beads), n, m, cfg.band)
         need_s = need_t = None
         if cfg.embed == "band":
-            need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), cfg.skip,
+            need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), _skip(sides, cfg),
                                               cfg.delta)  # fmt: skip
         real_s, mask_s = encode_windows(texts[0], encoder, cfg.side, need_s)
         real_t, mask_t = encode_windows(texts[1], encoder, cfg.side, need_t)
