@@ -75,6 +75,8 @@ def run_driftscope(docs, cfg: AlignConfig, enc) -> dict:
 
 
 def _import_bertalign():
+    if "bertalign.aligner" in sys.modules:  # imported (and patched) once per process
+        return sys.modules["bertalign.aligner"].Bertalign, sys.modules["bertalign.encoder"].Encoder
     spec = importlib.util.find_spec("bertalign")
     folder = Path(spec.submodule_search_locations[0])  # type: ignore[union-attr,index]
     pkg = types.ModuleType("bertalign")
@@ -201,8 +203,14 @@ def loso(sets: dict, enc, base: AlignConfig, grid: list[dict]) -> dict:
         cfg = base.replace(**over)
         f1 = {name: run_driftscope(docs, cfg, enc)["strict_f1"] for name, docs in sets.items()}
         table.append({"params": over, "f1": f1})
-        print("grid", over, json.dumps(f1), flush=True)
-    groups = sorted({data.group(n) for n in sets})
+        print("grid", json.dumps(over), json.dumps(f1), flush=True)
+    return select_loso(table)
+
+
+def select_loso(table: list[dict]) -> dict:
+    """For each group, the row with the best mean strict F1 over the *other* groups, scored on
+    the group left out; groups weigh the same whatever their number of sets."""
+    groups = sorted({data.group(n) for n in table[0]["f1"]})
 
     def group_mean(row, keep) -> float:
         vals = [np.mean([v for n, v in row["f1"].items() if data.group(n) == g]) for g in keep]
@@ -217,7 +225,20 @@ def loso(sets: dict, enc, base: AlignConfig, grid: list[dict]) -> dict:
     return {"grid": table, "held_out": held,
             "held_out_mean": round(float(np.mean([h["f1"] for h in held.values()])), 4),
             "in_sample_best": in_sample["params"],
-            "in_sample_mean": round(group_mean(in_sample, groups), 4)}  # fmt: skip
+            "in_sample_mean": round(group_mean(in_sample, groups), 4),
+            "means": [round(group_mean(r, groups), 4) for r in table]}  # fmt: skip
+
+
+def loso_from_logs(paths: list[str]) -> dict:
+    """:func:`select_loso` over the ``grid PARAMS F1`` lines that ``--loso`` runs printed."""
+    table = []
+    for p in paths:
+        for line in Path(p).read_text(encoding="utf-8").splitlines():
+            if line.startswith("grid "):
+                params, f1 = line[5:].split("} {", 1)
+                table.append({"params": json.loads(params.replace("'", '"') + "}"),
+                              "f1": json.loads("{" + f1)})  # fmt: skip
+    return select_loso(table)
 
 
 def _means(rows: dict, system: str) -> dict:
@@ -239,8 +260,14 @@ def main() -> None:
     ap.add_argument("--cache", action="store_true", help="read the embedding cache (F1 only)")
     ap.add_argument("--loso", action="store_true")
     ap.add_argument("--grid", default="[{}]", help="JSON list of AlignConfig overrides")
+    ap.add_argument("--loso-from", nargs="+", help="select from the grid lines of earlier logs")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "align.json"))
     args = ap.parse_args()
+    if args.loso_from:
+        res = loso_from_logs(args.loso_from)
+        Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+        print(json.dumps(res["held_out"]), res["held_out_mean"], res["in_sample_mean"])
+        return
     import torch
 
     torch.set_num_threads(2)

@@ -22,13 +22,19 @@ class AlignConfig:
             strict F1 0.8931 -> 0.8977 with anchors, NTREX and the bundled corpus unchanged;
             the 50k x 50k search 20 s -> 27 s on an idle 2-core machine.
         max_side: most segments on one side of a bead (default ``max_bead - 1``).
-        skip: cost of leaving one segment unaligned (a 1-0 or 0-1 bead). Bead costs are on
-            the calibrated scale where a typical translation pair of this document pair costs
-            0 and a random pair 1, so a 1-1 pair is kept rather than left as two skips when
-            its cost is below ``2 * skip``: with 0.35, pairs need a calibrated similarity
-            above about 0.3 (a random pair must always lose, hence ``skip < 0.5``). Lower:
-            more insertions and deletions; higher: unrelated sentences get paired or glued
-            to their neighbours instead.
+        skip: cost of leaving one segment unaligned (a 1-0 or 0-1 bead), and the floor of the
+            per-document skip that ``skip_adapt`` sets. Bead costs are on the calibrated scale
+            where a typical translation pair of this document pair costs 0 and a random pair 1,
+            so a 1-1 pair is kept rather than left as two skips when its cost is below
+            ``2 * skip`` (a random pair must always lose, hence ``skip < 0.5``). Lower: more
+            insertions and deletions; higher: unrelated sentences get paired or glued to their
+            neighbours instead. 0.42 was chosen by leave-one-set-out over the four dev groups
+            (``benchmarks/results/align_loso.json``).
+        skip_adapt: per-document skip from the pair's own first pass: half of ``median +
+            skip_adapt * sigma`` of the costs of its 1-1 beads (sigma from the median absolute
+            deviation), never below ``skip`` nor above 0.499. A pair whose true translations
+            are noisy (subtitles, short lines) keeps its noisy pairs instead of splitting them
+            into deletions and insertions. 0 turns it off (``skip`` as a constant).
         merge_penalty: cost added per segment beyond 1-1 in a bead (same scale): a 1-2 bead
             beats 1-1 plus a skip when its cost is lower by more than ``merge_penalty -
             skip``. Higher makes the aligner prefer 1-1 beads over merges.
@@ -68,9 +74,8 @@ class AlignConfig:
 
     max_bead: int = 6
     max_side: int = 0  # 0: max_bead - 1
-    skip: float = 0.35
-    skip_mode: str = "fixed"
-    skip_q: float = 0.05
+    skip: float = 0.42
+    skip_adapt: float = 3.0
     merge_penalty: float = 0.3
     length_weight: float = 0.5
     margin: float = 0.0
@@ -91,7 +96,11 @@ class AlignConfig:
                 f"max_side must be between 1 and max_bead - 1 = {self.max_bead - 1}"
                 f" (0 for that default), got {self.max_side}"
             )
-        for name in ("skip", "merge_penalty", "length_weight", "margin", "anchor_weight"):
+        if not 0.0 <= self.skip < 0.5:
+            raise ConfigError(f"skip must be at least 0 and below 0.5, got {self.skip}")
+        if not 0.0 <= self.skip_adapt <= 10.0:
+            raise ConfigError(f"skip_adapt must be between 0 and 10, got {self.skip_adapt}")
+        for name in ("merge_penalty", "length_weight", "margin", "anchor_weight"):
             v = getattr(self, name)
             if not (v == v and 0.0 <= v <= 10.0):
                 raise ConfigError(f"{name} must be between 0 and 10, got {v}")

@@ -121,8 +121,6 @@ class Calibration:
     c_rand: float
     c_true: float
     dev_true: float = 0.0  # median length deviation (see band_costs) of the best matches
-    rand_u: np.ndarray | None = None  # (k,) float64 sorted u of the sampled random pairs
-    best_u: np.ndarray | None = None  # (r,) float64 sorted u of the sampled best matches
 
     def scale(self, cost: np.ndarray) -> np.ndarray:
         """Map costs to ``u``: 0 for a typical translation, 1 for a random pair."""
@@ -192,15 +190,12 @@ def calibrate(
     c_true = float(np.median(best))
     if not c_true < c_rand:  # degenerate input (e.g. identical vectors): keep a usable scale
         c_true = c_rand - 1e-3
-    scale = max(c_rand - c_true, 1e-6)
-    rand_u = np.sort((pair_cost(cos, src_norm[a], tgt_norm[b]) - c_true) / scale)
-    best_u = np.sort((best - c_true) / scale)
     dev_true = 0.0
     if weights is not None:
         ws, wt = (np.asarray(w, np.float64) for w in weights)
         log_ratio = np.log((wt.sum() + 1.0) / (ws.sum() + 1.0))
         dev_true = float(np.median(np.abs(np.log((wt[arg] + 1.0) / (ws[rows] + 1.0)) - log_ratio)))
-    return Calibration(c_rand, c_true, dev_true, rand_u, best_u)
+    return Calibration(c_rand, c_true, dev_true)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,24 +373,3 @@ def _band_neighbours(sides: Sides, rows: np.ndarray, c: np.ndarray, n: int, m: i
     s_right = np.where((rows + 1 <= n_src)[:, None], ein(s1[rr], tw), np.nan)
     return _neighbours(t_left, t_right, s_left, s_right, sides.src_norm[n - 1, rows, None],
                        sides.tgt_norm[m - 1, c])  # fmt: skip
-
-
-def skip_cost(calib: Calibration, mode: str, fixed: float, q: float) -> float:
-    """Cost of a 1-0 / 0-1 bead on the ``u`` scale (a pair is kept when ``u < 2 * skip``).
-
-    ``fixed``: the constant ``fixed``. ``quantile``: half the ``q``-quantile of the pair's own
-    random-pair costs (Vecalign's deletion knob: a pair must beat all but ``q`` of random
-    pairings). ``spread``: ``q`` times the equal-z point between the typical-pair centre (0)
-    and the random-pair centre (1), ``s_T / (s_T + s_R)``, with robust spreads of the best
-    matches' lower half and of the random pairs.
-    """
-    if mode == "fixed" or calib.rand_u is None or calib.best_u is None:
-        return fixed
-    if mode == "quantile":
-        t = float(np.quantile(calib.rand_u, q))
-    else:
-        b, r = calib.best_u, calib.rand_u
-        s_t = max(float(np.median(b) - np.quantile(b, 0.25)) / 0.6745, 1e-3)
-        s_r = max(float(np.quantile(r, 0.75) - np.quantile(r, 0.25)) / 1.349, 1e-3)
-        t = q * s_t / (s_t + s_r)
-    return float(np.clip(t / 2.0, 0.05, 0.499))

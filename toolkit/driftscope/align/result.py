@@ -30,6 +30,7 @@ class Alignment:
     n_tgt: int
     calibration: C.Calibration
     n_embedded_windows: int = 0  # concatenations of 2+ segments actually encoded
+    skip: float = float("nan")  # the skip cost this document pair was solved with
 
     def pairs(self) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
         return [(b.src, b.tgt) for b in self.beads]

@@ -53,26 +53,25 @@ def _params(cfg: AlignConfig) -> C.CostParams:
     return C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin, cfg.anchor_weight)
 
 
-def _skip(sides: Sides, cfg: AlignConfig) -> float:
-    return C.skip_cost(sides.calib, cfg.skip_mode, cfg.skip, cfg.skip_q)
-
-
 def _bead_skip(beads: Sequence[Bead], cfg: AlignConfig) -> float:
-    """Skip cost from the first pass's own 1-1 beads: half of ``median + skip_q * sigma`` of
-    their costs (robust sigma from the MAD), never below ``cfg.skip``."""
+    """Skip cost from the first pass's own 1-1 beads: half of ``median + skip_adapt * sigma``
+    of their costs (robust sigma from the MAD), between ``cfg.skip`` and 0.499.
+
+    The first pass already ran with ``cfg.skip``, so its 1-1 costs are truncated at
+    ``2 * cfg.skip``; median and MAD stay robust to that as long as most pairs are clean.
+    """
     c = np.array([b.cost for b in beads if len(b.src) == 1 and len(b.tgt) == 1], np.float64)
     if len(c) < 5:
         return cfg.skip
     med = float(np.median(c))
     sigma = 1.4826 * float(np.median(np.abs(c - med)))
-    return float(np.clip((med + cfg.skip_q * sigma) / 2.0, cfg.skip, 0.499))
+    return float(np.clip((med + cfg.skip_adapt * sigma) / 2.0, cfg.skip, 0.499))
 
 
 def _solve(sides: Sides, band: Band, types: tuple, cfg: AlignConfig) -> list[Bead]:
     """One banded DP over ``sides`` (window vectors, norms and calibration)."""
     costs = C.band_costs(sides, band, types, _params(cfg))
-    skip = _skip(sides, cfg)
-    beads, _ = band_dp(costs, types, band, sides.n_tgt, skip, skip)
+    beads, _ = band_dp(costs, types, band, sides.n_tgt, cfg.skip, cfg.skip)
     return beads
 
 
@@ -264,8 +263,8 @@ def _align(
         beads = _solve_cut(sides, Band.full(n, m), types, cfg, cuts)
     else:
         beads, sides = first_pass(src_vecs, tgt_vecs, src_w, tgt_w, cfg, rng, bags, ok)
-    if cfg.skip_mode == "beads":
-        cfg = cfg.replace(skip=_bead_skip(beads, cfg), skip_mode="fixed")
+    if cfg.skip_adapt > 0:
+        cfg = cfg.replace(skip=_bead_skip(beads, cfg), skip_adapt=0.0)
         if texts is None or encoder is None or cfg.embed == "none":
             beads = _solve_cut(sides, band_from_path(_nodes(beads), n, m, cfg.band), types,
                                cfg, cuts)  # fmt: skip
@@ -274,7 +273,7 @@ def _align(
         band = band_from_path(_nodes(beads), n, m, cfg.band)
         need_s = need_t = None
         if cfg.embed == "band":
-            need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), _skip(sides, cfg),
+            need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), cfg.skip,
                                               cfg.delta)  # fmt: skip
         real_s, mask_s = encode_windows(texts[0], encoder, cfg.side, need_s)
         real_t, mask_t = encode_windows(texts[1], encoder, cfg.side, need_t)
@@ -292,4 +291,5 @@ def _align(
         n_tgt=m,
         calibration=sides.calib,
         n_embedded_windows=n_embedded,
+        skip=cfg.skip,
     )
