@@ -164,8 +164,8 @@ def test_sim_metric_mean_of_segments_and_bootstrap() -> None:
     assert corpus[0].get("sim").score == pytest.approx(seg_mean, rel=1e-5, abs=1e-6)
     raw_mean = np.mean([s.scores[0].extra["raw"] for s in segs])
     assert corpus[0].get("sim").extra["raw"] == pytest.approx(raw_mean, rel=1e-5, abs=1e-6)
-    # calibration is applied: (raw/100 - 0.2) / 0.6 * 100
-    assert corpus[0].get("sim").score == pytest.approx((raw_mean / 100 - 0.2) / 0.6 * 100)
+    # calibration is applied: (raw - 0.2) / 0.6, on the reports' 0-1 scale (not x 100)
+    assert corpus[0].get("sim").score == pytest.approx((raw_mean - 0.2) / 0.6, rel=1e-5, abs=1e-6)
     assert corpus[0].get("sim").signature.startswith("enc:test-hash|prompt:none|ref:ref|cal:lin")
     # a closer system (SYS[0], 10% dropped words) is more similar than SYS[1] (30%)
     assert corpus[0].get("sim").score > corpus[1].get("sim").score
@@ -183,7 +183,7 @@ def test_sim_uses_source_when_given_and_qe() -> None:
     src = [r.upper() for r in REFS]  # the hash encoder lower-cases: a perfect "translation"
     setup = ScoreSetup(encoder=HashEnc(), calibrator=IDENTITY)
     got = score_corpus([REFS], [], ["sim"], src=src, setup=setup)[0].get("sim")
-    assert got.score == pytest.approx(100.0, rel=1e-5, abs=1e-6)
+    assert got.score == pytest.approx(1.0, rel=1e-5, abs=1e-6)
     assert "ref:src" in got.signature
     segs = score_sentences([REFS, SYS[1]], [], ["sim"], src=src, setup=setup)
     assert [s.qe for s in segs[:3]] == pytest.approx([1.0, 1.0, 1.0], rel=1e-5, abs=1e-6)

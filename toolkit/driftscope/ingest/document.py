@@ -129,14 +129,18 @@ def read_lines(path: str | Path, max_line_chars: int = MAX_SEGMENT_CHARS) -> lis
     Raises:
         InputError: as :func:`read_text`, or a line longer than ``max_line_chars`` (path:line).
     """
-    text = read_text(path).text
+    return text_lines(read_text(path).text, str(path), max_line_chars)
+
+
+def text_lines(text: str, source: str, max_line_chars: int = MAX_SEGMENT_CHARS) -> list[str]:
+    """Lines of decoded text as :func:`read_lines` gives them (``source`` names it in errors)."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     for n, line in enumerate(lines, start=1):
         if len(line) > max_line_chars:
             raise InputError(
-                f"{path}:{n}: a line of {len(line)} characters (limit {max_line_chars}); "
+                f"{source}:{n}: a line of {len(line)} characters (limit {max_line_chars}); "
                 "expected one segment per line"
             )
     return lines
