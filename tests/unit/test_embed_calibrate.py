@@ -30,7 +30,9 @@ def test_calibration_separates_null_from_translations() -> None:
     assert abs(cal.true_mean - diag.mean()) < 0.02  # mutual NNs are (mostly) the true pairs
     assert abs(cal.transform(cal.random_mean)) < 1e-9
     assert abs(cal.transform(cal.true_mean) - 1.0) < 1e-9
-    assert cal.zscore(cal.random_mean + 2 * cal.random_std) == pytest.approx(2.0, rel=1e-5, abs=1e-6)
+    assert cal.zscore(cal.random_mean + 2 * cal.random_std) == pytest.approx(
+        2.0, rel=1e-5, abs=1e-6
+    )
     assert 0.4 < cal.pvalue(cal.random_mean) < 0.6 and cal.pvalue(cal.true_mean) < 0.01
 
 

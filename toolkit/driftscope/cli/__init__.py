@@ -110,9 +110,9 @@ def run(argv: list[str] | None = None) -> int:
         return _error("aborted", 130)
     except _CLICK_ERRORS as err:
         if type(err).__name__ == "NoArgsIsHelpError":  # bare `driftscope`: the help, exit 2
-            text = err.format_message()  # typer's rich help is already printed on stdout
+            text = err.format_message()  # the help text, for stdout as with --help
             if text.strip():
-                print(text, file=sys.stderr)
+                print(text)
             return int(err.exit_code)
         return _error(err.format_message(), err.exit_code)
     except BrokenPipeError:
