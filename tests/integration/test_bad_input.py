@@ -164,6 +164,10 @@ def _env(home: Path | None) -> dict[str, str]:
         k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # the subprocess runs in the work folder: a relative PYTHONPATH=toolkit would no longer
+    # find this checkout (and silently test an installed copy instead)
+    toolkit = str(Path(__file__).resolve().parents[2] / "toolkit")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (toolkit, env.get("PYTHONPATH", "")) if p)
     if home is not None:
         env["DRIFTSCOPE_HOME"] = str(home)
     return env
