@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path("/work/shared/data/align/ntrex128-en-ru-vi-dev")
+ROOT = Path(__file__).resolve().parents[1]
+# The dev data sits next to the repository (../shared), never at one machine's absolute path.
+DATA = ROOT.parent / "shared" / "data" / "align" / "ntrex128-en-ru-vi-dev"
 FILES = {
     "en": "newstest2019-src.eng.txt",
     "ru": "newstest2019-ref.rus.txt",
@@ -46,6 +49,14 @@ def read_lines(path: Path) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository root when it can be (results name no machine)."""
+    try:
+        return os.path.relpath(path.resolve(), ROOT)
+    except ValueError:  # another drive (Windows)
+        return str(path)
 
 
 def load(data: Path) -> tuple[list[str], dict[str, list[str]]]:
@@ -109,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = all(pairs[p]["p_at_1"] >= args.target for p in TARGET_PAIRS)
     result = {
         "benchmark": "retrieval-p@1-within-document",
-        "data": str(args.data),
+        "data": _shown(args.data),
         "n_documents": len(set(doc_ids)),
         "signature": {
             "encoder": enc.id,

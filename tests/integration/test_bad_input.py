@@ -164,6 +164,10 @@ def _env(home: Path | None) -> dict[str, str]:
         k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     }
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # the subprocess runs in the work folder: a relative PYTHONPATH=toolkit would no longer
+    # find this checkout (and silently test an installed copy instead)
+    toolkit = str(Path(__file__).resolve().parents[2] / "toolkit")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (toolkit, env.get("PYTHONPATH", "")) if p)
     if home is not None:
         env["DRIFTSCOPE_HOME"] = str(home)
     return env
@@ -369,7 +373,8 @@ def test_report_bad_single_input(name: str, data: bytes | None, work: dict[str, 
         (w / name).write_bytes(data)
     before = _tree(w)
     code, out, err, heavy = drive(
-        ["report", str(w / name), "-o", str(w / "rep")], w, work["marker"], work["home"]
+        # the output outside w: a manifest's folder is an input folder (refused as the output)
+        ["report", str(w / name), "-o", str(w.parent / "rep")], w, work["marker"], work["home"]
     )
     assert_one_line_error(code, out, err)
     assert name in err and heavy == []
@@ -499,3 +504,173 @@ def test_encodings_report(work: dict[str, Path]) -> None:
         assert texts == [list(want[0]), list(want[1])]
         assert [d["lang"] for d in doc["documents"]] == list(langs)
     assert _tree(w) == before
+
+
+# --------------------------------------------------------------------------- outputs inside inputs
+def _corpus(w: Path) -> Path:
+    """A copy of the bundled corpus inside the work folder (so its tree is checked too)."""
+    import shutil
+
+    dst = w / "corpus"
+    shutil.copytree(CORPUS, dst)
+    return dst
+
+
+# (id, argv builder from the work folder): every command that writes, with an output equal to
+# or inside an input folder, or under an input file. Each must end before reading the inputs.
+INSIDE_CASES: dict[str, Callable[[Path], list[str]]] = {
+    "report-out-is-corpus": lambda w: ["report", str(w / "corpus"), "-o", str(w / "corpus")],
+    "report-out-in-corpus": lambda w: ["report", str(w / "corpus"), "-o", str(w / "corpus" / "r")],
+    "report-out-in-manifest-folder": lambda w: [
+        *("report", str(w / "corpus" / "manifest.toml"), "-o", str(w / "corpus" / "segments")),
+    ],
+    "flags-out-in-corpus": lambda w: [
+        *("flags", str(w / "corpus"), "-o", str(w / "corpus" / "flags.txt")),
+    ],
+    "flags-out-in-manifest-folder": lambda w: [
+        *("flags", str(w / "corpus" / "manifest.toml"), "--out", str(w / "corpus" / "f.txt")),
+    ],
+    "segment-out-under-input": lambda w: [
+        *("segment", str(w / "ru.txt"), "-o", str(w / "ru.txt" / "x")),
+    ],
+    "align-out-under-input": lambda w: [
+        *("align", str(w / "ru.txt"), str(w / "en.txt"), "-o", str(w / "en.txt" / "x")),
+    ],
+    "score-out-under-input": lambda w: [
+        *("score", "-r", str(w / "en.txt"), "-i", str(w / "en.txt"), "-o", str(w / "en.txt/x")),
+    ],
+    "coverage-out-under-input": lambda w: [
+        *("coverage", "--original", str(w / "ru.txt"), "--version", str(w / "en.txt")),
+        *("-o", str(w / "ru.txt" / "x")),
+    ],
+    "eval-align-out-is-input": lambda w: [
+        *("eval-align", str(w / "corpus" / "gold" / "ru-en.beads")),
+        *(str(w / "corpus" / "gold" / "ru-vi.beads"), "-o", str(w / "corpus" / "gold")),
+    ],
+    "eval-align-out-is-gold": lambda w: [
+        *("eval-align", str(w / "corpus" / "gold" / "ru-en.beads")),
+        *(str(w / "corpus" / "gold" / "ru-vi.beads")),
+        *("-o", str(w / "corpus" / "gold" / "ru-en.beads")),
+    ],
+}
+
+
+@pytest.mark.parametrize("case", list(INSIDE_CASES))
+def test_output_inside_an_input_is_refused(case: str, work: dict[str, Path]) -> None:
+    w = work["w"]
+    _corpus(w)
+    before = _tree(w)
+    code, out, err, heavy = drive(INSIDE_CASES[case](w), w, work["marker"], work["home"])
+    assert_one_line_error(code, out, err)
+    assert heavy == [], f"error path imported {heavy}: validate before loading the model"
+    assert _tree(w) == before, "an input changed or an output was (partly) written"
+
+
+def test_rerender_refuses_to_change_the_saved_run(work: dict[str, Path]) -> None:
+    """``report OUT/report.json -o OUT --severity high`` would rewrite its own input: refused
+    before any file is written (re-rendering it unchanged into OUT is allowed)."""
+    w, m, home = work["w"], work["marker"], work["home"]
+    saved = Path(__file__).resolve().parents[1] / "data" / "report_chain.json"
+    out = w / "rep"
+    code, _, err, _ = drive(["report", "-q", str(saved), "-o", str(out)], w, m, home)
+    assert code == 0, err
+    before = _tree(w)
+    code, _, err, _ = drive(["report", "-q", str(out / "report.json"), "-o", str(out)], w, m, home)
+    assert code == 0, err
+    after = _tree(w)
+    assert after["rep/report.json"] == before["rep/report.json"]  # the input is left alone
+    before = after
+    args = ["report", str(out / "report.json"), "-o", str(out), "--severity", "high"]
+    code, stdout, err, _ = drive(args, w, m, home)
+    assert_one_line_error(code, stdout, err)
+    assert "report.json" in err
+    assert _tree(w) == before
+
+
+# --------------------------------------------------------------------------- parse-time ranges
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["align", "ru.txt", "en.txt", "--skip", "0.7"],
+        ["align", "ru.txt", "en.txt", "--skip", "-0.1"],
+        ["align", "ru.txt", "en.txt", "--max-bead", "1"],
+        ["align", "ru.txt", "en.txt", "--band", "0"],
+        ["align", "ru.txt", "en.txt", "--merge-penalty", "-1"],
+        ["report", "ru.txt", "en.txt", "-o", "rep", "--seed", "-1"],
+        ["flags", "ru.txt", "en.txt", "--seed", "-3"],
+        ["score", "-r", "en.txt", "-i", "en.txt", "--paired-bs-n", "0"],
+        ["score", "-r", "en.txt", "-i", "en.txt", "--chrf-char-order", "-1"],
+    ],
+    ids=lambda a: "-".join(x.lstrip("-") for x in a if x.startswith("--") or x in ("align",)),
+)
+def test_numeric_options_range_checked_at_parse_time(
+    args: list[str], work: dict[str, Path]
+) -> None:
+    w = work["w"]
+    before = _tree(w)
+    code, out, err, heavy = drive(args, w, work["marker"], work["home"])
+    assert_one_line_error(code, out, err)
+    assert heavy == []
+    assert _tree(w) == before
+
+
+# --------------------------------------------------------------------------- short stated text
+SHORT_RU = "Привет, мир.\nКак дела?\n"
+SHORT_EN = "Hello, world.\nHow are you?\n"
+
+
+@pytest.mark.parametrize("cmd", ["segment", "align", "flags", "report", "score"])
+def test_short_text_keeps_the_stated_language(cmd: str, work: dict[str, Path]) -> None:
+    """Two short Russian lines stated as ru: the detector (it says 'mk' here) is not trusted on
+    17 letters, so the stated language stands (exit 0, a warning at most)."""
+    w, m = work["w"], work["marker"]
+    (w / "s.ru").write_text(SHORT_RU, encoding="utf-8")
+    (w / "s.en").write_text(SHORT_EN, encoding="utf-8")
+    ru, en = str(w / "s.ru"), str(w / "s.en")
+    langs = ["--src-lang", "ru", "--tgt-lang", "en"]
+    args = {
+        "segment": ["segment", ru, "--lang", "ru"],
+        "align": ["align", ru, en, *langs, "--model", "hash"],
+        "flags": ["flags", ru, en, *langs, "--encoder", "hash"],
+        "report": ["report", ru, en, "-l", "ru", "-l", "en", "--model", "hash"],
+        "score": ["score", "-s", ru, "-r", en, "-i", en, "-m", "chrf", *langs],
+    }[cmd]
+    if cmd == "report":
+        args += ["-o", str(w.parent / "rep-short"), "-q"]
+    code, out, err, _ = drive(args, w, m, home=None)
+    assert code == 0, err
+    assert "Traceback" not in err
+    if cmd == "report":
+        doc = json.loads((w.parent / "rep-short" / "report.json").read_text(encoding="utf-8"))
+        assert [d["lang"] for d in doc["documents"]] == ["ru", "en"]
+
+
+def test_report_two_files_detects_languages(work: dict[str, Path]) -> None:
+    """``report a.txt b.txt`` without --lang detects both languages, as align does."""
+    w, m = work["w"], work["marker"]
+    out = w.parent / "rep-detect"
+    args = ["report", "-q", str(w / "ru.txt"), str(w / "en.txt"), "-o", str(out)]
+    code, _, err, _ = drive([*args, "--model", "hash"], w, m, home=None)
+    assert code == 0, err
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert [d["lang"] for d in doc["documents"]] == ["ru", "en"]
+    code, stdout, err, _ = drive([*args, "-l", "ru"], w, m, work["home"])  # one --lang: unclear
+    assert_one_line_error(code, stdout, err)
+
+
+def test_flags_out_and_its_old_name(work: dict[str, Path]) -> None:
+    w, m = work["w"], work["marker"]
+    base = ["flags", str(w / "ru.txt"), str(w / "en.txt"), "--encoder", "hash", "--severity", "low"]
+    texts = []
+    for opt in ("-o", "--out", "--output"):
+        dst = w.parent / f"flags{opt}.txt"
+        code, _, err, _ = drive([*base, opt, str(dst)], w, m, home=None)
+        assert code == 0, err
+        texts.append(dst.read_text(encoding="utf-8"))
+    assert texts[0] == texts[1] == texts[2]
+    # --fail-on low: exit 1 and one stderr line that says how many flags and where they are
+    dst = w.parent / "flags-fail.txt"
+    code, out, err, _ = drive([*base, "-o", str(dst), "--fail-on", "low"], w, m, home=None)
+    n = len(dst.read_text(encoding="utf-8").splitlines())
+    assert code == 1 and out == "", err
+    assert n > 0 and err.count("\n") == 1 and f"{n} flag" in err and str(dst) in err, err

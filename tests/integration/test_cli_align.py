@@ -51,6 +51,7 @@ def test_formats(pair, capsys, fmt: str) -> None:
     out = capsys.readouterr().out
     if fmt == "tsv":
         rows = [r.split("\t") for r in out.splitlines()]
+        assert rows[0] == ["bead", "src_text", "tgt_text", "similarity"]
         assert all(len(r) == 4 for r in rows)
         assert any(SRC[0] in r[1] for r in rows)
     elif fmt == "jsonl":

@@ -267,7 +267,7 @@ def test_sim_real_encoder_prefers_true_translation(tmp_path: Path, capsys) -> No
     )
     assert code == 0, err
     rows = json.loads(out)
-    assert float(rows[0]["sim"]) > float(rows[1]["sim"]) + 20  # calibrated, x100
+    assert float(rows[0]["sim"]) > float(rows[1]["sim"]) + 0.2  # calibrated, 0-1 scale
     code, out, err = ours(
         [
             "-s",
@@ -326,3 +326,34 @@ def test_sentence_level_hallucination_and_omission_probabilities(
     assert code == 0, err
     few = [json.loads(line) for line in out.strip().split("\n")]
     assert "p_omission" not in few[0] and all(-1 < r["qe"] < 2 for r in few)
+
+
+def test_source_only_defaults_to_reference_free_sim_and_reads_stdin(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-s SRC -i HYP`` without -r and -m scores sim against the source (no "bleu needs a
+    reference" error); ``-i -`` and no -i read the hypotheses from standard input."""
+    import io
+
+    src, hyp = files["ref"], files["h1"]  # the hash encoder: any two line-parallel files do
+    base = ["-s", str(src), "--model", "hash", "-f", "json"]
+    code, out, err = ours([*base, "-i", str(hyp)], capsys)
+    assert code == 0, err
+    obj = json.loads(out)
+    assert obj["name"] == "sim" and obj["ref"] == "src"
+    # the same score from standard input, with '-i -' and with no -i at all
+    for extra in (["-i", "-"], []):
+        stdin = io.TextIOWrapper(io.BytesIO(hyp.read_bytes()), encoding="utf-8")
+        monkeypatch.setattr("sys.stdin", stdin)
+        code, out2, err = ours([*base, *extra], capsys)
+        assert code == 0, err
+        assert json.loads(out2)["score"] == obj["score"]
+    # sim is on the reports' 0-1 scale, printed with two more decimals than --width
+    code, out, err = ours([*base[:-2], "-i", str(hyp), "-b"], capsys)
+    assert code == 0, err
+    assert len(out.strip().split(".")[1]) == 3 and -1 < float(out) < 2
+
+
+def test_stdin_read_once(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = ours(["-r", str(files["ref"]), "-i", "-", "-"], capsys)
+    assert code == 2 and "once" in err and out == ""

@@ -12,11 +12,17 @@ from driftscope.align.costs import normalize_rows
 def test_margin_keeps_pairs_with_random_level_neighbours() -> None:
     norm = np.array([0.2])  # random-pair cosine level 1 - 0.2 = 0.8
     cos = np.array([0.93])
-    assert C.margin_cos(cos, np.array([0.8]), norm, norm, 1.0) == pytest.approx(0.93)
+    assert C.margin_cos(cos, np.array([0.8]), norm, norm, 1.0) == pytest.approx(
+        0.93, rel=1e-6, abs=1e-9
+    )
     # Neighbours that match as well as the pair itself (a duplicate next to it): the pair
     # falls to the random level.
-    assert C.margin_cos(cos, np.array([0.93]), norm, norm, 1.0) == pytest.approx(0.8)
-    assert C.margin_cos(cos, np.array([0.93]), norm, norm, 0.0) == pytest.approx(0.93)
+    assert C.margin_cos(cos, np.array([0.93]), norm, norm, 1.0) == pytest.approx(
+        0.8, rel=1e-6, abs=1e-9
+    )
+    assert C.margin_cos(cos, np.array([0.93]), norm, norm, 0.0) == pytest.approx(
+        0.93, rel=1e-6, abs=1e-9
+    )
 
 
 def test_neighbours_fall_back_to_the_random_level() -> None:

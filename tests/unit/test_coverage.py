@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from html import unescape
 from pathlib import Path
 
-import driftscope.cli.report as cli_report
+import driftscope.cli.coverage as cli_coverage
 import pytest
 from driftscope.cli import run
 from driftscope.coverage import (
@@ -107,7 +107,7 @@ def test_cli_coverage_groups_by_doc_ids(tmp_path: Path, monkeypatch, capsys) -> 
     ids = _write(tmp_path / "DOCUMENT_IDS.tsv", ["d1", "d1", "d1", "d2", "d2"])
     en = _write(tmp_path / "x.eng.txt", ["1 One.", "2 Two.", "3 Three.", "4 Four.", "5 Five."])
     ru = _write(tmp_path / "x.rus.txt", ["1 Один.", "7 Лишнее.", "3 Три.", "4 Четыре.", "5 Пять."])
-    monkeypatch.setattr(cli_report, "_align_fn", lambda encoder, seed: _by_index)
+    monkeypatch.setattr(cli_coverage, "_align_fn", lambda encoder, seed: _by_index)
     base = [
         "coverage",
         "--original",

@@ -167,3 +167,26 @@ def test_gold_problems_reader(tmp_path: Path) -> None:
     p.write_text("hop\tversion\tsegment\tkind\tspan\texplanation\nru-vi\tvi\tx\tk\t-\tn\n")
     with pytest.raises(InputError, match=r"problems.tsv:2:"):
         read_gold_problems(p)
+
+
+def test_stated_language_contradicted_only_where_the_detector_is_trusted(caplog) -> None:
+    """Measured in benchmarks/langid.py --trust: short texts and languages langdetect does not
+    separate keep the stated language (a warning); long text of trusted languages is refused."""
+    import logging
+
+    from driftscope.ingest.document import TRUST_MIN_LETTERS, check_language
+    from driftscope.ingest.langid import count_letters
+
+    short = "Привет, мир.\nКак дела?"
+    with caplog.at_level(logging.WARNING, logger="driftscope"):
+        check_language(short, "ru", "s.ru")  # langdetect says 'mk' here: not trusted
+    assert count_letters(short) < TRUST_MIN_LETTERS
+    vi = " ".join(ntrex_lines("vi", 6))
+    assert count_letters(vi) >= TRUST_MIN_LETTERS
+    with pytest.raises(InputError, match="given as 'ru'"):
+        check_language(vi, "ru", "x.txt")
+    # Icelandic is not among the trusted languages: a stated 'is' stands whatever is detected
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="driftscope"):
+        check_language(vi, "is", "x.txt")
+    assert any("keeping 'is'" in r.getMessage() for r in caplog.records)

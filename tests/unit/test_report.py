@@ -189,6 +189,24 @@ def test_csv_rows(chain: RunResult, outputs: dict[str, str]) -> None:
     flags = list(csv.DictReader(io.StringIO(outputs["flags.csv"])))
     assert [f["kind"] for f in flags][:2] == ["omission", "number_mismatch"]
     assert "<script>alert(1)</script>" in flags[3]["tgt_text"] or "<script>" in flags[3]["tgt_text"]
+    # the comparison names the pair whose segment numbers src/tgt are: a flag of the direct
+    # ru-en pair says so, whatever hop it is attributed to
+    direct = [c for c in chain.comparisons if c.hop == "ru-en"][0]
+    by_comp = [f["comparison"] for f in flags]
+    assert by_comp.count("ru-en") == len(direct.flags) > 0
+    assert set(by_comp) == {c.hop for c in chain.comparisons if c.flags}
+
+
+def test_flag_tables_name_the_comparison(outputs: dict[str, str]) -> None:
+    md = outputs["report.md"]
+    head = next(ln for ln in md.splitlines() if ln.startswith("| # | kind | severity"))
+    assert head.startswith("| # | kind | severity | comparison | hop |")
+    assert "| ru-en (direct) |" in md
+    html = outputs["report.html"]
+    assert (
+        "<th>comparison</th><th>hop</th>" in html
+        and 'ru-en <span class="muted">(direct)</span>' in html
+    )
 
 
 def test_csv_text_cells_are_not_formulas(chain: RunResult) -> None:

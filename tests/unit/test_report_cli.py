@@ -52,7 +52,12 @@ def test_text_summary_and_bad_inputs(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"not": "a run"}', encoding="utf-8")
     assert run(["report", str(bad), "-o", str(tmp_path / "x")]) == 2
-    assert "not a driftscope RunResult" in capsys.readouterr().err
+    assert "not a saved driftscope run" in capsys.readouterr().err
+    # the right top-level keys but not a run: still one plain line, no Python internals
+    bad.write_text('{"documents": [], "comparisons": [], "x": 1}', encoding="utf-8")
+    assert run(["report", str(bad), "-o", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "not a saved driftscope run" in err and "__init__" not in err and "argument" not in err
     assert run(["report", str(DATA / "report_chain.json"), "-o", str(tmp_path), "-f", "xml"]) == 2
 
 
@@ -92,13 +97,19 @@ def test_corpus_goes_through_pipeline_with_options(tmp_path: Path, monkeypatch, 
     assert json.loads(capsys.readouterr().out)["flags"] == kept
     # --fail-on: exit 1 when a flag at or above that severity exists (the fixture has high ones)
     assert run([*argv, "--fail-on", "high"]) == 1
+    err = capsys.readouterr().err
+    n_high = sum(f.severity == "high" for c in result.comparisons for f in c.flags)
+    assert err.count("\n") == 1 and f"{n_high} flags at or above high" in err, err
+    assert str(out / "flags.csv") in err
     assert run([*argv, "--fail-on", "extreme"]) == 2
 
 
 def test_missing_pipeline_is_a_clear_error(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setitem(sys.modules, "driftscope.pipeline", None)  # import fails
-    shutil.copy(DATA / "report_chain.json", tmp_path / "x.txt")
-    rc = run(["report", str(tmp_path), "-o", str(tmp_path / "o")])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(DATA / "report_chain.json", corpus / "x.txt")
+    rc = run(["report", str(corpus), "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert rc == 2 and "driftscope: error:" in err
 

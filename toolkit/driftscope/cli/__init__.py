@@ -12,6 +12,7 @@ import importlib
 import signal
 import sys
 import types
+from typing import Any
 
 import click
 import typer
@@ -25,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -40,7 +42,7 @@ _EXITS = (click.exceptions.Exit, typer.Exit)
 _ABORTS = (click.exceptions.Abort, typer.Abort)
 
 # Modules that register commands; each is imported at start-up and must stay light.
-COMMAND_MODULES = ("ingest", "score", "align", "flags", "report")
+COMMAND_MODULES = ("ingest", "score", "align", "flags", "report", "coverage")
 
 
 def _version_callback(value: bool) -> None:
@@ -67,6 +69,26 @@ def _register() -> None:
                 raise
 
 
+# Help metavars by click type name: typer's own (``<list[Path]>``, ``<bool>``) read as code.
+_METAVARS = (("path", "PATH"), ("int", "N"), ("float", "X"))
+
+
+def _plain_help(cmd: Any) -> Any:
+    """Give every option and argument a plain metavar (``PATH``, ``N``, ``SRC``...)."""
+    for sub in getattr(cmd, "commands", {}).values():
+        for p in sub.params:
+            if p.param_type_name == "argument":
+                name = p.name.upper() + ("..." if p.nargs != 1 else "")
+                p.metavar = name
+                # typer writes required arguments as {name} in the usage line; click as NAME
+                p.get_usage_pieces = lambda ctx, name=name: [name]
+                p.display_type_rich = lambda ctx: None  # the name says it all
+            elif p.metavar is None and not getattr(p, "is_flag", False):
+                kind = str(p.bare_type()).lower()
+                p.metavar = next((m for k, m in _METAVARS if k in kind), "TEXT")
+    return cmd
+
+
 def _error(msg: str, code: int) -> int:
     # One line on stderr, never a traceback.
     first = " ".join(str(msg).split())
@@ -78,7 +100,8 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (tests call this; ``main`` exits with it)."""
     _register()
     try:
-        rv = app(args=argv, standalone_mode=False, prog_name="driftscope")
+        cmd = _plain_help(typer.main.get_command(app))
+        rv = cmd(args=argv, standalone_mode=False, prog_name="driftscope")
     except DriftscopeError as err:
         return _error(str(err), err.exit_code)
     except _EXITS as err:
@@ -87,9 +110,9 @@ def run(argv: list[str] | None = None) -> int:
         return _error("aborted", 130)
     except _CLICK_ERRORS as err:
         if type(err).__name__ == "NoArgsIsHelpError":  # bare `driftscope`: the help, exit 2
-            text = err.format_message()  # typer's rich help is already printed on stdout
+            text = err.format_message()  # the help text, for stdout as with --help
             if text.strip():
-                print(text, file=sys.stderr)
+                print(text)
             return int(err.exit_code)
         return _error(err.format_message(), err.exit_code)
     except BrokenPipeError:

@@ -6,8 +6,12 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import typer
 
 from driftscope.errors import OutputError
 
@@ -30,8 +34,25 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def refuse_inside_inputs(out: Path, inputs: Iterable[Path | str]) -> None:
+    """Raise :class:`OutputError` if ``out`` is an input folder or lies inside one.
+
+    Inputs are read, never written: a report written into the corpus it reads would mix
+    outputs with the versions and change what a later run reads.
+    """
+    target = out.resolve()
+    for inp in inputs:
+        p = Path(inp)
+        if p.is_dir() and (target == p.resolve() or p.resolve() in target.parents):
+            where = "is" if target == p.resolve() else "is inside"
+            raise OutputError(f"{out}: {where} the input folder {p}; write outside it")
+
+
 def check_output_path(out: Path, inputs: Iterable[Path | str] = ()) -> None:
-    """Raise :class:`OutputError` if ``out`` is an input or its folder is not writable."""
+    """Raise :class:`OutputError` if ``out`` is an input, lies in an input folder, or its
+    folder is not writable."""
+    inputs = list(inputs)
+    refuse_inside_inputs(out, inputs)
     for inp in inputs:
         p = Path(inp)
         if _same_file(out, p) or out.resolve() == p.resolve():
@@ -78,3 +99,55 @@ def emit(data: str, out: Path | None, inputs: Iterable[Path | str] = ()) -> None
         sys.stdout.flush()
     else:
         write_atomic(out, data, inputs)
+
+
+def in_range(
+    lo: float | None = None, hi: float | None = None, *, hi_open: bool = False, why: str = ""
+) -> Callable[[float | None], float | None]:
+    """A typer callback that refuses a number outside ``[lo, hi]`` (``[lo, hi)`` with
+    ``hi_open``) at parse time: one line, exit 2, before any work."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return value
+        low = lo is not None and value < lo
+        high = hi is not None and (value >= hi if hi_open else value > hi)
+        if low or high:
+            left = "" if lo is None else f"{lo:g} <= "
+            right = "" if hi is None else f" {'<' if hi_open else '<='} {hi:g}"
+            raise typer.BadParameter(f"{value:g} is outside {left}x{right}{why}")
+        return value
+
+    return check
+
+
+def fail_on_exit(n_flags: int, level: str, where: str) -> None:
+    """Exit 1 for ``--fail-on``, saying why on one stderr line (exit 1 is not an error)."""
+    if n_flags:
+        noun = "flag" if n_flags == 1 else "flags"
+        print(
+            f"driftscope: {n_flags} {noun} at or above {level} (--fail-on {level}); see {where}",
+            file=sys.stderr,
+        )
+        raise typer.Exit(1)
+
+
+@contextmanager
+def progress(quiet: bool) -> Iterator[Any]:
+    """A rich progress bar on stderr, or a silent stand-in with ``--quiet`` or when stderr is
+    not a terminal (a transient bar would leave a blank line in logs and before errors)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        yield bar

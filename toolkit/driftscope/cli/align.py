@@ -10,10 +10,12 @@ from xml.sax.saxutils import escape, quoteattr
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import check_output_path, emit, setup_logging
+from driftscope.cli._common import check_output_path, emit, in_range, setup_logging
 from driftscope.errors import ConfigError
 
 FORMATS = ("beads", "tsv", "jsonl", "tmx")
+# The TSV's first row names its columns (those of the JSONL records) for spreadsheets and pandas.
+TSV_HEADER = "bead\tsrc_text\ttgt_text\tsimilarity\n"
 
 _ALIGN_HELP = "\n\n".join(
     [
@@ -55,7 +57,7 @@ def render(fmt: str, src_doc: Any, tgt_doc: Any, result: Any) -> str:
         rows.append((b, s, t, score))
     if fmt == "tsv":
         clean = [(s.replace("\t", " "), t.replace("\t", " ")) for _, s, t, _ in rows]
-        return "".join(
+        return TSV_HEADER + "".join(
             f"{b.key()}\t{s}\t{t}\t{'' if sc is None else sc}\n"
             for (b, _, _, sc), (s, t) in zip(rows, clean, strict=True)
         )
@@ -92,7 +94,8 @@ _H = {
     "src_lang": "Source language (ISO 639-1); detected if omitted.",
     "tgt_lang": "Target language (ISO 639-1); detected if omitted.",
     "preseg": "Inputs hold one sentence per line already (a blank line is a paragraph break).",
-    "format": "beads (default), tsv (bead, both texts, similarity), jsonl, or tmx (TMX 1.4b).",
+    "format": "beads (default), tsv (a header row, then bead, both texts, similarity), jsonl,"
+    " or tmx (TMX 1.4b).",
     "out": "Write here (atomically) instead of stdout; never overwrites an input.",
     "model": "Encoder: e5-small (default, bundled), use-m3, or a local sentence-transformers"
     " folder.",
@@ -122,6 +125,11 @@ _H = {
 }
 
 
+# Ranges checked at parse time (AlignConfig checks again for API callers).
+_SKIP = in_range(0, 0.5, hi_open=True, why=": a pair is kept only if cheaper than two skips")
+_WEIGHT = in_range(0, 10)
+
+
 @app.command("align", help=_ALIGN_HELP)
 def align_cmd(
     src: Annotated[Path, typer.Argument(help="Source-language text file.")],
@@ -132,17 +140,25 @@ def align_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help=_H["format"])] = "beads",
     out: Annotated[Path | None, typer.Option("-o", "--out", help=_H["out"])] = None,
     model: Annotated[str | None, typer.Option("--model", help=_H["model"])] = None,
-    max_bead: Annotated[int, typer.Option("--max-bead", help=_H["max_bead"])] = 6,
+    max_bead: Annotated[
+        int, typer.Option("--max-bead", help=_H["max_bead"], callback=in_range(2, 12))
+    ] = 6,
     # Defaults: those of driftscope.align.AlignConfig (not imported here: --help stays light).
-    skip: Annotated[float, typer.Option("--skip", help=_H["skip"])] = 0.35,
-    merge_penalty: Annotated[float, typer.Option("--merge-penalty", help=_H["merge"])] = 0.3,
-    length_weight: Annotated[float, typer.Option("--length-weight", help=_H["length"])] = 0.5,
-    margin: Annotated[float, typer.Option("--margin", help=_H["margin"])] = 0.0,
-    anchor_weight: Annotated[float, typer.Option("--anchor-weight", help=_H["anchors"])] = 0.25,
-    band: Annotated[int, typer.Option("--band", help=_H["band"])] = 8,
+    skip: Annotated[float, typer.Option("--skip", help=_H["skip"], callback=_SKIP)] = 0.35,
+    merge_penalty: Annotated[
+        float, typer.Option("--merge-penalty", help=_H["merge"], callback=_WEIGHT)
+    ] = 0.3,
+    length_weight: Annotated[
+        float, typer.Option("--length-weight", help=_H["length"], callback=_WEIGHT)
+    ] = 0.5,
+    margin: Annotated[float, typer.Option("--margin", help=_H["margin"], callback=_WEIGHT)] = 0.0,
+    anchor_weight: Annotated[
+        float, typer.Option("--anchor-weight", help=_H["anchors"], callback=_WEIGHT)
+    ] = 0.25,
+    band: Annotated[int, typer.Option("--band", help=_H["band"], callback=in_range(1))] = 8,
     embed: Annotated[str, typer.Option("--embed", help=_H["embed"])] = "band",
     no_paragraphs: Annotated[bool, typer.Option("--no-paragraphs", help=_H["no_par"])] = False,
-    seed: Annotated[int, typer.Option("--seed", help=_H["seed"])] = 0,
+    seed: Annotated[int, typer.Option("--seed", help=_H["seed"], callback=in_range(0))] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
 ) -> int:
     from driftscope.align import AlignConfig, align

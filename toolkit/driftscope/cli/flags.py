@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
+from driftscope.cli._common import in_range
 from driftscope.errors import ConfigError, InputError
 
 log = logging.getLogger("driftscope.flags")
@@ -97,7 +98,7 @@ def _inputs(paths: list[Path]) -> tuple[str, list[Path]]:
         files = [root / v.file for v in man.versions] + [
             root / v.segments for v in man.versions if v.segments
         ]
-        return "manifest", [paths[0], *files]
+        return "manifest", [paths[0], root, *files]
     raise ConfigError("give two text files (source, target) or one corpus folder / manifest.toml")
 
 
@@ -123,8 +124,22 @@ def flags_cmd(
     terms: Annotated[
         bool, typer.Option("--terms/--no-terms", help="Word-level support (suspicious terms).")
     ] = True,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of random-pair sampling.")] = 0,
-    out: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of random-pair sampling.", callback=in_range(0))
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="Write here (atomically) instead of stdout."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", hidden=True)] = None,  # old name
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit with code 1 when a flag of at least this severity is found (for "
+            "scripts and CI).",
+        ),
+    ] = None,
 ) -> int:
     """Flag omissions, additions, garbled or untranslated passages, number, name and term
     problems, duplicates and broken segments (aligned with the real aligner)."""
@@ -132,7 +147,12 @@ def flags_cmd(
         raise ConfigError(f"--format must be one of {', '.join(_FORMATS)}, not {fmt!r}")
     if severity not in _SEVERITIES:
         raise ConfigError(f"--severity must be one of {', '.join(_SEVERITIES)}, not {severity!r}")
-    from driftscope.cli._common import check_output_path, emit
+    if fail_on is not None and fail_on not in _SEVERITIES:
+        raise ConfigError(f"--fail-on must be one of {', '.join(_SEVERITIES)}, not {fail_on!r}")
+    if out is not None and output is not None:
+        raise ConfigError("give --out (or its old name --output) once")
+    out = out if out is not None else output
+    from driftscope.cli._common import check_output_path, emit, fail_on_exit
 
     mode, files = _inputs(list(inputs))
     if mode == "manifest" and (src_lang or tgt_lang or presegmented):
@@ -158,4 +178,8 @@ def flags_cmd(
         len(result.comparisons),
     )
     emit(format_jsonl(result) if fmt == "jsonl" else format_text(result), out, files)
+    if fail_on is not None:
+        rank = _SEVERITIES.index(fail_on)
+        n = sum(_SEVERITIES.index(f.severity) >= rank for _, f in flag_rows(result))
+        fail_on_exit(n, fail_on, str(out) if out is not None else "standard output")
     return 0

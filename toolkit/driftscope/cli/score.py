@@ -6,6 +6,7 @@ Heavy imports (sacrebleu metrics, encoders) happen inside the command body.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from driftscope.cli import app
+from driftscope.cli._common import in_range
 from driftscope.errors import ConfigError, InputError
 
 log = logging.getLogger("driftscope.score")
@@ -47,12 +49,40 @@ class _MultiValueCommand(TyperCommand):
         return list(super().parse_args(ctx, expand_multi(list(args))))
 
 
-def read_stream(path: Path) -> list[str]:
-    """Lines of a file as sacrebleu reads them (decoded, trailing whitespace stripped, blank lines
-    kept); empty, binary or undecodable files raise a one-line InputError."""
-    from driftscope.ingest import read_lines
+STDIN = Path("-")
 
-    return [line.rstrip() for line in read_lines(path)]
+
+def hypothesis_inputs(inputs: list[Path] | None) -> list[Path]:
+    """The hypothesis files; standard input (``-``) when none is given, as sacrebleu does."""
+    inputs = list(inputs or [STDIN])
+    if inputs.count(STDIN) > 1:
+        raise ConfigError("standard input ('-') can be read once; give -i - one time")
+    if STDIN in inputs and sys.stdin.isatty():
+        raise ConfigError("no hypothesis: give -i HYP or pipe the hypotheses on standard input")
+    return inputs
+
+
+def default_metrics(refs: list[Path] | None, src: Path | None) -> list[str]:
+    """bleu against references; with only a source, the reference-free sim."""
+    return ["sim"] if src is not None and not refs else ["bleu"]
+
+
+def read_stream(path: Path) -> list[str]:
+    """Lines of a file (``-``: standard input) as sacrebleu reads them (decoded, trailing
+    whitespace stripped, blank lines kept); empty, binary or undecodable input raises a
+    one-line InputError."""
+    from driftscope.ingest import decode_bytes, read_lines, text_lines
+
+    if path == STDIN:
+        from driftscope.ingest.decode import MAX_FILE_BYTES
+
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputError(f"<stdin>: input too large (limit {MAX_FILE_BYTES} bytes)")
+        lines = text_lines(decode_bytes(raw, "<stdin>").text, "<stdin>")
+    else:
+        lines = read_lines(path)
+    return [line.rstrip() for line in lines]
 
 
 def read_streams(
@@ -187,75 +217,145 @@ def run_scoring(a: dict[str, Any]) -> str:
 
 
 _FMT_HELP = "text (sacrebleu's), json (sacrebleu's), jsonl (one object per segment), tsv."
+_METRICS_HELP = (
+    "Metrics among bleu chrf ter sim. Default: bleu with a reference; with only a source (-s), "
+    "the reference-free sim (and, with --sentence-level, qe, p_hallucination, p_omission). "
+    "sim is the calibrated similarity: 0 = a random pair of sentences of these texts, 1 = a "
+    "typical translation pair (not clipped)."
+)
+_N = in_range(1)
+_NONNEG = in_range(0)
 
 
 @app.command("score", cls=_MultiValueCommand)
 def score(
     refs: Annotated[
         list[Path] | None, typer.Option("-r", "--ref", "--refs", help="Reference file(s).")
-    ] = None,  # noqa: E501
+    ] = None,
     inputs: Annotated[
         list[Path] | None,
-        typer.Option("-i", "--input", help="Hypothesis file(s); first is the baseline."),
-    ] = None,  # noqa: E501
+        typer.Option(
+            "-i",
+            "--input",
+            help="Hypothesis file(s); the first is the baseline of paired tests. '-' or no -i: "
+            "read one system from standard input.",
+        ),
+    ] = None,
     src: Annotated[
         Path | None,
         typer.Option(
             "-s", "--src", "--source", help="Source file (sim is then reference-free; enables qe)."
         ),
-    ] = None,  # noqa: E501
+    ] = None,
     metrics: Annotated[
-        list[str] | None, typer.Option("-m", "--metrics", help="bleu chrf ter sim (default bleu)")
-    ] = None,  # noqa: E501
-    sentence_level: bool = typer.Option(False, "--sentence-level", "-sl"),
+        list[str] | None, typer.Option("-m", "--metrics", help=_METRICS_HELP)
+    ] = None,
+    sentence_level: bool = typer.Option(
+        False, "--sentence-level", "-sl", help="One score per segment instead of per corpus."
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help=_FMT_HELP),
     langpair: str | None = typer.Option(
-        None, "-l", "--language-pair", help="src-tgt, as sacrebleu's -l."
-    ),  # noqa: E501
-    src_lang: str | None = typer.Option(None, "--src-lang"),
-    tgt_lang: str | None = typer.Option(None, "--tgt-lang"),
-    paired_bs: bool = typer.Option(False, "--paired-bs", "-pbs"),
-    paired_ar: bool = typer.Option(False, "--paired-ar", "-par"),
-    paired_bs_n: int = typer.Option(1000, "--paired-bs-n", "-pbsn"),
-    paired_ar_n: int = typer.Option(10000, "--paired-ar-n", "-parn"),
+        None, "-l", "--language-pair", help="src-tgt, as sacrebleu's -l (e.g. ru-en)."
+    ),
+    src_lang: str | None = typer.Option(
+        None, "--src-lang", help="Source language (ISO 639-1); detected if omitted."
+    ),
+    tgt_lang: str | None = typer.Option(
+        None, "--tgt-lang", help="Target language (BLEU's tokenizer choice); detected if omitted."
+    ),
+    paired_bs: bool = typer.Option(
+        False, "--paired-bs", "-pbs", help="Paired bootstrap resampling against the first system."
+    ),
+    paired_ar: bool = typer.Option(
+        False, "--paired-ar", "-par", help="Paired approximate randomisation test instead."
+    ),
+    paired_bs_n: int = typer.Option(
+        1000, "--paired-bs-n", "-pbsn", help="Bootstrap resamples.", callback=_N
+    ),
+    paired_ar_n: int = typer.Option(
+        10000, "--paired-ar-n", "-parn", help="Approximate randomisation trials.", callback=_N
+    ),
     seed: int = typer.Option(
-        12345, "--seed", help="RNG seed of the paired tests (sacrebleu's default)."
-    ),  # noqa: E501
-    width: int = typer.Option(1, "-w", "--width", min=0, max=10),
+        12345,
+        "--seed",
+        help="RNG seed of the paired tests (sacrebleu's default) and of sim's calibration.",
+        callback=_NONNEG,
+    ),
+    width: int = typer.Option(
+        1,
+        "-w",
+        "--width",
+        min=0,
+        max=10,
+        help="Decimals of BLEU, chrF and TER (sim, on a 0-1 scale, gets two more).",
+    ),
     short: bool = typer.Option(False, "--short", "-sh", help="Short signatures."),
-    score_only: bool = typer.Option(False, "--score-only", "-b"),
+    score_only: bool = typer.Option(
+        False, "--score-only", "-b", help="Print only the score numbers."
+    ),
     model: str | None = typer.Option(
-        None, "--model", help="Encoder for sim/qe (default e5-small)."
-    ),  # noqa: E501
+        None, "--model", help="Encoder for sim/qe (default: the offline e5-small)."
+    ),
     out: Annotated[
-        Path | None, typer.Option("-o", "--out", help="Write here instead of stdout.")
-    ] = None,  # noqa: E501
-    tokenize: str | None = typer.Option(None, "--tokenize", "-tok"),
+        Path | None, typer.Option("-o", "--out", help="Write here (atomically) instead of stdout.")
+    ] = None,
+    tokenize: str | None = typer.Option(
+        None, "--tokenize", "-tok", help="BLEU tokenizer (sacrebleu's; default 13a, or by -l)."
+    ),
     lowercase: bool = typer.Option(False, "--lowercase", "-lc", help="BLEU: case-insensitive."),
     force: bool = typer.Option(False, "--force", help="BLEU: input is really detokenised."),
-    smooth_method: str = typer.Option("exp", "--smooth-method", help="none, floor, add-k, exp"),
-    smooth_value: float | None = typer.Option(None, "--smooth-value", "-sv"),
-    chrf_char_order: int = typer.Option(6, "--chrf-char-order", "-cc"),
-    chrf_word_order: int = typer.Option(0, "--chrf-word-order", "-cw", help="2 = chrF++."),
-    chrf_beta: int = typer.Option(2, "--chrf-beta"),
-    chrf_whitespace: bool = typer.Option(False, "--chrf-whitespace"),
-    chrf_lowercase: bool = typer.Option(False, "--chrf-lowercase"),
-    chrf_eps_smoothing: bool = typer.Option(False, "--chrf-eps-smoothing"),
-    ter_case_sensitive: bool = typer.Option(False, "--ter-case-sensitive"),
-    ter_asian_support: bool = typer.Option(False, "--ter-asian-support"),
-    ter_no_punct: bool = typer.Option(False, "--ter-no-punct"),
-    ter_normalized: bool = typer.Option(False, "--ter-normalized"),
-    quiet: bool = typer.Option(False, "--quiet", "-q"),
+    smooth_method: str = typer.Option(
+        "exp", "--smooth-method", help="BLEU smoothing: none, floor, add-k or exp."
+    ),
+    smooth_value: float | None = typer.Option(
+        None,
+        "--smooth-value",
+        "-sv",
+        help="BLEU smoothing value (floor: 0.1, add-k: 1 by default).",
+        callback=_NONNEG,
+    ),
+    chrf_char_order: int = typer.Option(
+        6, "--chrf-char-order", "-cc", help="chrF character n-gram order.", callback=_NONNEG
+    ),
+    chrf_word_order: int = typer.Option(
+        0, "--chrf-word-order", "-cw", help="chrF word n-gram order (2 = chrF++).", callback=_NONNEG
+    ),
+    chrf_beta: int = typer.Option(
+        2, "--chrf-beta", help="chrF: weight of recall against precision.", callback=_NONNEG
+    ),
+    chrf_whitespace: bool = typer.Option(
+        False, "--chrf-whitespace", help="chrF: keep whitespace in character n-grams."
+    ),
+    chrf_lowercase: bool = typer.Option(False, "--chrf-lowercase", help="chrF: case-insensitive."),
+    chrf_eps_smoothing: bool = typer.Option(
+        False, "--chrf-eps-smoothing", help="chrF: sacrebleu 1.x epsilon smoothing."
+    ),
+    ter_case_sensitive: bool = typer.Option(
+        False, "--ter-case-sensitive", help="TER: case-sensitive."
+    ),
+    ter_asian_support: bool = typer.Option(
+        False, "--ter-asian-support", help="TER: split Asian characters."
+    ),
+    ter_no_punct: bool = typer.Option(False, "--ter-no-punct", help="TER: drop punctuation."),
+    ter_normalized: bool = typer.Option(
+        False, "--ter-normalized", help="TER: normalise the text first."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
 ) -> None:
     """Score hypotheses against references like sacrebleu (BLEU, chrF, TER) plus embedding
-    similarity (sim), with sacrebleu's paired significance tests against the first system."""
+    similarity (sim), with sacrebleu's paired significance tests against the first system.
+
+    With a source and no reference, the reference-free sim is the default metric. Hypotheses
+    come from -i files, or from standard input ('-i -' or no -i), as with sacrebleu.
+    """
     from driftscope.cli._common import check_output_path, emit, setup_logging
 
     setup_logging(quiet=quiet)
+    inputs = hypothesis_inputs(inputs)
     if out is not None:  # fail before reading and embedding anything
-        check_output_path(out, [*(refs or []), *(inputs or []), *([src] if src else [])])
+        check_output_path(out, [*(refs or []), *inputs, *([src] if src else [])])
     a = dict(locals())
-    a.update(refs=refs or [], inputs=inputs or [], metrics=metrics or ["bleu"])
+    a.update(refs=refs or [], inputs=inputs, metrics=metrics or default_metrics(refs, src))
     a["format"] = a.pop("fmt")
     keys = [k for k in a if k.startswith(("chrf_", "ter_", "smooth_"))]
     a["metric_opts"] = {k: a[k] for k in [*keys, "tokenize", "lowercase", "force"]}

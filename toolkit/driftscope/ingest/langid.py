@@ -29,6 +29,11 @@ def _factory() -> object:
     return detector_factory._factory  # the profiles loaded once
 
 
+def count_letters(text: str) -> int:
+    """Number of letters (any script) in ``text``."""
+    return len(_LETTERS.findall(text))
+
+
 def detect_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, float]:
     """Most probable language of ``text`` and its probability.
 

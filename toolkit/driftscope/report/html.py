@@ -15,7 +15,7 @@ from importlib import resources
 import jinja2
 
 from driftscope.model import FLAG_KINDS, SEVERITIES, RunResult
-from driftscope.report.stats import CI_LEVEL, N_BOOTSTRAP, SIM_BUCKET_LABELS
+from driftscope.report.stats import CI_LEVEL, N_BOOTSTRAP, SIM_BUCKET_LABELS, SIM_SCALE
 from driftscope.report.view import ReportView, build_view
 
 _TEMPLATES = "driftscope.report"
@@ -97,4 +97,5 @@ def render_html(result: RunResult, view: ReportView | None = None) -> str:
         bucket_labels=SIM_BUCKET_LABELS,
         n_boot=N_BOOTSTRAP,
         ci_level=CI_LEVEL,
+        sim_scale=SIM_SCALE,
     )

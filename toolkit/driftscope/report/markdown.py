@@ -7,7 +7,7 @@ Markdown viewer that renders inline HTML shows the text instead of running it.
 from __future__ import annotations
 
 from driftscope.model import SEVERITIES, RunResult
-from driftscope.report.stats import CI_LEVEL, N_BOOTSTRAP, SIM_BUCKET_LABELS, finite
+from driftscope.report.stats import CI_LEVEL, N_BOOTSTRAP, SIM_BUCKET_LABELS, SIM_SCALE, finite
 from driftscope.report.view import ReportView, build_view
 
 _ESC = str.maketrans(
@@ -71,7 +71,7 @@ def render_markdown(result: RunResult, view: ReportView | None = None) -> str:
     lines += [
         "## Per-hop summary",
         "",
-        f"Mean bead similarity with a {int(CI_LEVEL * 100)}% bootstrap interval "
+        f"Mean bead similarity ({SIM_SCALE}) with a {int(CI_LEVEL * 100)}% bootstrap interval "
         f"({N_BOOTSTRAP} resamples, seed {sig.seed}).",
         "",
     ]
@@ -123,12 +123,20 @@ def render_markdown(result: RunResult, view: ReportView | None = None) -> str:
             for h in v.hops
         ],
     )
-    lines += [f"## Flags ({v.n_flags})", ""]
+    in_chain = {h.hop for h in v.hops if h.in_chain}
+    lines += [
+        f"## Flags ({v.n_flags})",
+        "",
+        "Segment numbers are those of the comparison's two versions; *hop* is the step of the "
+        "chain where the problem first appears.",
+        "",
+    ]
     lines += _table(
         [
             "#",
             "kind",
             "severity",
+            "comparison",
             "hop",
             "segments",
             "value",
@@ -142,6 +150,7 @@ def render_markdown(result: RunResult, view: ReportView | None = None) -> str:
                 str(f.fid),
                 f.flag.kind,
                 f.flag.severity,
+                md(f.comp.hop) + ("" if f.comp.hop in in_chain else " (direct)"),
                 md(f.flag.hop or f.comp.hop),
                 f"{','.join(map(str, f.flag.src))}:{','.join(map(str, f.flag.tgt))}",
                 _n(f.flag.value),

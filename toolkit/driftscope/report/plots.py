@@ -13,9 +13,11 @@ from driftscope.model import RunResult
 from driftscope.report.rows import Row
 from driftscope.report.stats import chain_hops, finite
 
-WIDTH, HEIGHT = 640.0, 240.0
+# Drawing sizes near those shown on a wide page (CSS scales them to the width: the drift plot
+# spans the page, a scatter up to 600 px), so that text keeps its size there.
+WIDTH, HEIGHT = 1100.0, 340.0
 PAD_L, PAD_R, PAD_T, PAD_B = 44.0, 12.0, 10.0, 30.0
-SCATTER = 300.0
+SCATTER = 480.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,11 @@ N_BOOTSTRAP = 1000
 CI_LEVEL = 0.95
 SIM_BUCKETS = ((float("-inf"), 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, float("inf")))
 SIM_BUCKET_LABELS = ("< 0.2", "0.2–0.4", "0.4–0.6", "0.6–0.8", "≥ 0.8")
+# The one similarity scale of every output (reports, CLI, ``score``'s sim): BeadScore.similarity.
+SIM_SCALE = (
+    "0 = a random pair of sentences of these two texts, 1 = a typical translation pair of them; "
+    "not clipped, above 1 is closer than typical"
+)
 SEVERITY_RANK = {s: i + 1 for i, s in enumerate(SEVERITIES)}  # none = 0
 
 # Digit groups such as 1,000 / 1 000 / 3.5 / 2013; thousands separators are dropped when every

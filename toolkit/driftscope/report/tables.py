@@ -36,7 +36,8 @@ BEAD_COLUMNS = (
 )
 FLAG_COLUMNS = (
     "flag_id",
-    "hop",
+    "comparison",  # the compared pair whose segment numbers src/tgt are (a hop or the direct pair)
+    "hop",  # the step of the chain where the problem first appears
     "kind",
     "severity",
     "src",
@@ -124,6 +125,7 @@ def render_flags_csv(result: RunResult) -> str:
             rows.append(
                 [
                     str(fid),
+                    comp.hop,
                     f.hop or comp.hop,
                     f.kind,
                     f.severity,

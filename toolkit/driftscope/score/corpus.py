@@ -30,8 +30,9 @@ class MetricScore:
     """One metric's score, as sacrebleu's ``Score`` would format it.
 
     ``name`` is sacrebleu's score name ("BLEU", "chrF2++", "TER") or "sim"; ``score`` is on
-    sacrebleu's 0-100 scale (sim: calibrated similarity x 100); ``verbose`` is the text sacrebleu
-    prints after the score; ``extra`` holds numbers such as sim's raw cosine x 100.
+    sacrebleu's 0-100 scale, except sim: the calibrated similarity (0 a random pair, 1 a
+    typical translation pair); ``verbose`` is the text sacrebleu prints after the score;
+    ``extra`` holds numbers such as sim's raw mean cosine.
     """
 
     metric: str

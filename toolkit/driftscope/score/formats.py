@@ -18,6 +18,14 @@ from driftscope.score.corpus import MetricScore, SegmentScore, SystemScore
 from driftscope.score.significance import PairedResults
 
 FORMATS = ("text", "json", "jsonl", "tsv")
+# sim is on a 0-1 scale (the reports' calibrated similarity), the others on 0-100: two more
+# decimals give it the resolution of a 0-100 metric printed at the same --width.
+SIM_EXTRA_DECIMALS = 2
+
+
+def decimals(name: str, width: int) -> int:
+    """Decimals for score ``name`` at sacrebleu's ``--width``."""
+    return width + SIM_EXTRA_DECIMALS if name == "sim" else width
 
 
 def format_score(
@@ -26,7 +34,7 @@ def format_score(
 ) -> str:  # fmt: skip
     """sacrebleu's ``Score.format`` for a frozen score (``extra`` keys end the JSON object)."""
     sig = ms.signature_short if short and not is_json else ms.signature
-    sc = f"{ms.score:.{width}f}"
+    sc = f"{ms.score:.{decimals(ms.name, width)}f}"
     d: dict[str, Any] = {"name": ms.name, "score": float(sc), "signature": sig}
     full = f"{ms.name}|{sig} = {sc}" if sig else f"{ms.name} = {sc}"
     if ms.verbose:
@@ -68,7 +76,10 @@ def render_corpus(
     _check(fmt, ("text", "json", "tsv"))
     if fmt == "tsv":
         head = ["system"] + [s.name for s in systems[0].scores]
-        rows = [[sy.system] + [f"{s.score:.{width}f}" for s in sy.scores] for sy in systems]
+        rows = [
+            [sy.system] + [f"{s.score:.{decimals(s.name, width)}f}" for s in sy.scores]
+            for sy in systems
+        ]
         return _tsv(head, rows)
     if len(systems) == 1:
         sy = systems[0]
@@ -86,7 +97,7 @@ def render_corpus(
     sigs: dict[str, str] = {}
     for sy in systems:
         for s in sy.scores:
-            table.setdefault(s.name, []).append(f"{s.score:.{width}f}")
+            table.setdefault(s.name, []).append(f"{s.score:.{decimals(s.name, width)}f}")
             sigs[s.name] = s.signature_short if short else s.signature
     if fmt == "json":
         records = [{"system": name, **{k: v[i] for k, v in table.items() if k != "System"}}
@@ -111,9 +122,9 @@ def render_paired(
         for i, sys_name in enumerate(res.systems):
             row = [sys_name]
             for k in names:
-                r = res.results[k][i]
-                row += [f"{r.score:.{width}f}"] + [
-                    "" if v is None else f"{v:.{4 if j == 0 else width}f}"
+                r, w = res.results[k][i], decimals(k, width)
+                row += [f"{r.score:.{w}f}"] + [
+                    "" if v is None else f"{v:.{4 if j == 0 else w}f}"
                     for j, v in enumerate((r.p_value, r.mean, r.ci))
                 ]
             rows.append(row)
@@ -122,11 +133,12 @@ def render_paired(
     is_bs = False
     for k in names:
         cells = []
+        w = decimals(k, width)
         for r in res.results[k]:
-            cell = f"{r.score:.{width}f}"
+            cell = f"{r.score:.{w}f}"
             if r.mean is not None:
                 is_bs = True
-                cell += f" ({r.mean:.{width}f} ± {r.ci:.{width}f})"
+                cell += f" ({r.mean:.{w}f} ± {r.ci:.{w}f})"
             if r.p_value is not None:
                 msg = f"(p = {r.p_value:.4f})"
                 cell += "\n" + (msg if r.p_value > 0.05 else msg + "*")
@@ -165,9 +177,10 @@ def render_segments(
 def _segment_dict(seg: SegmentScore, width: int) -> dict[str, Any]:
     d: dict[str, Any] = {"system": seg.system, "index": seg.index}
     for s in seg.scores:
-        d[s.name] = float(f"{s.score:.{width}f}")
+        w = decimals(s.name, width)
+        d[s.name] = float(f"{s.score:.{w}f}")
         if "raw" in s.extra:
-            d[f"{s.name}_raw"] = float(f"{s.extra['raw']:.{width}f}")
+            d[f"{s.name}_raw"] = float(f"{s.extra['raw']:.{w}f}")
     if seg.qe is not None:
         d["qe"] = round(seg.qe, 4)
     if seg.hallucination is not None and seg.omission is not None:
@@ -197,7 +210,8 @@ def _table(table: dict[str, list[Any]], width: int) -> str:
 
     return str(
         tabulate(table, headers="keys", tablefmt="fancy_grid", colalign=("right",),
-                 stralign="center", numalign="center", floatfmt=f".{width}f")
+                 stralign="center", numalign="center",
+                 floatfmt=[f".{decimals(k.split(' ')[0], width)}f" for k in table])
     )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ given, which makes it reference-free, else the first reference), computed with a
 encoder and reported raw and calibrated (0 ~ a random pair, 1 ~ a typical translation).
 
 Following sacrebleu, every segment contributes sufficient statistics ``[calibrated, raw, 1]``
-and the corpus score is computed from their sum (the mean, on sacrebleu's 0-100 scale). That
+and the corpus score is computed from their sum (the mean, on the calibrated 0-1 scale that
+reports use too, not sacrebleu's 0-100: one similarity scale everywhere). That
 makes :class:`SimMetric` a drop-in :class:`sacrebleu.metrics.base.Metric`: sacrebleu's own
 paired bootstrap and approximate randomisation run on it unchanged.
 """
@@ -29,13 +30,14 @@ def _clean(value: str) -> str:
 
 
 class SimScore(Score):  # type: ignore[misc]
-    """sacrebleu-style score: calibrated mean similarity x 100, raw mean cosine x 100 aside."""
+    """sacrebleu-style score: calibrated mean similarity (0 random pair, 1 typical translation,
+    not clipped), raw mean cosine aside."""
 
     def __init__(self, score: float, raw: float, n: int) -> None:
         super().__init__("sim", score)
         self.raw = raw
         self.n = n
-        self._verbose = f"(raw = {raw:.2f} n = {n})"
+        self._verbose = f"(raw = {raw:.3f} n = {n})"
 
 
 class SimSignature(Signature):  # type: ignore[misc]
@@ -108,7 +110,7 @@ class SimMetric(Metric):  # type: ignore[misc]
         n = float(stats[2])
         if n <= 0:
             return SimScore(0.0, 0.0, 0)
-        return SimScore(100.0 * float(stats[0]) / n, 100.0 * float(stats[1]) / n, int(round(n)))
+        return SimScore(float(stats[0]) / n, float(stats[1]) / n, int(round(n)))
 
     def _aggregate_and_compute(self, stats: Sequence[Sequence[float]]) -> SimScore:
         arr = np.asarray(stats, dtype=np.float64).reshape(-1, 3)
