@@ -104,7 +104,11 @@ _H = {
     "skip": "Cost of leaving a sentence unmatched, on a scale where a typical translation pair"
     " of these two texts costs 0 and an unrelated pair 1: a pair is kept only if it costs less"
     " than two skips. Lower finds more omissions and additions; higher pairs or glues stray"
-    " sentences to their neighbours instead (keep it below 0.5).",
+    " sentences to their neighbours instead (keep it below 0.5). With --skip-adapt it is the"
+    " floor of the per-document skip.",
+    "skip_adapt": "Per-document skip from the pair's own first pass: half of the median plus"
+    " this many robust standard deviations of its 1-1 pair costs (never below --skip), so"
+    " texts whose true pairs are noisy keep them paired. 0 makes --skip a constant.",
     "merge": "Extra cost per sentence beyond 1-1 in a bead (same scale); raise it to prefer"
     " 1-1 pairs over merges.",
     "length": "How much a length mismatch between the two sides of a bead, beyond the usual"
@@ -144,7 +148,10 @@ def align_cmd(
         int, typer.Option("--max-bead", help=_H["max_bead"], callback=in_range(2, 12))
     ] = 6,
     # Defaults: those of driftscope.align.AlignConfig (not imported here: --help stays light).
-    skip: Annotated[float, typer.Option("--skip", help=_H["skip"], callback=_SKIP)] = 0.35,
+    skip: Annotated[float, typer.Option("--skip", help=_H["skip"], callback=_SKIP)] = 0.42,
+    skip_adapt: Annotated[
+        float, typer.Option("--skip-adapt", help=_H["skip_adapt"], callback=in_range(0, 10))
+    ] = 3.0,
     merge_penalty: Annotated[
         float, typer.Option("--merge-penalty", help=_H["merge"], callback=_WEIGHT)
     ] = 0.3,
@@ -167,9 +174,9 @@ def align_cmd(
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cfg = AlignConfig(
-        max_bead=max_bead, skip=skip, merge_penalty=merge_penalty, length_weight=length_weight,
-        margin=margin, band=band, embed=embed, use_paragraphs=not no_paragraphs, seed=seed,
-        anchor_weight=anchor_weight,
+        max_bead=max_bead, skip=skip, skip_adapt=skip_adapt, merge_penalty=merge_penalty,
+        length_weight=length_weight, margin=margin, band=band, embed=embed,
+        use_paragraphs=not no_paragraphs, seed=seed, anchor_weight=anchor_weight,
     )  # fmt: skip
     if out is not None:  # before any reading, embedding or aligning
         check_output_path(out, [src, tgt])
