@@ -374,7 +374,10 @@ def test_report_bad_single_input(name: str, data: bytes | None, work: dict[str, 
     before = _tree(w)
     code, out, err, heavy = drive(
         # the output outside w: a manifest's folder is an input folder (refused as the output)
-        ["report", str(w / name), "-o", str(w.parent / "rep")], w, work["marker"], work["home"]
+        ["report", str(w / name), "-o", str(w.parent / "rep")],
+        w,
+        work["marker"],
+        work["home"],
     )
     assert_one_line_error(code, out, err)
     assert name in err and heavy == []
