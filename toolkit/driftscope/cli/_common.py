@@ -1,4 +1,4 @@
-"""Shared CLI plumbing: safe output writing, stderr console, logging set-up."""
+"""Shared CLI plumbing: safe output writing, stderr console, logging set-up, shared options."""
 
 from __future__ import annotations
 
@@ -8,8 +8,31 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Annotated
 
-from driftscope.errors import OutputError
+import typer
+
+from driftscope.errors import ConfigError, OutputError
+
+#: ``driftscope.embed.e5.BACKENDS`` (not imported here, so ``--help`` stays light).
+BACKENDS = ("torch", "onnx", "onnx-int8")
+#: ``--backend`` on every command that embeds; None means the library default.
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        help="Where e5-small runs: torch, onnx (ONNX Runtime fp32) or onnx-int8 (dynamic int8). "
+        "Default: onnx-int8, the fastest within the accuracy tolerance (see README). "
+        "Uses CUDA when available.",
+    ),
+]
+
+
+def check_backend(backend: str | None) -> str | None:
+    """``backend`` if it is None or one of :data:`BACKENDS`; else a :class:`ConfigError`."""
+    if backend is not None and backend not in BACKENDS:
+        raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    return backend
 
 
 def setup_logging(quiet: bool = False, verbose: bool = False) -> None:

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
+from driftscope.cli._common import BackendOption, check_backend
 from driftscope.errors import ConfigError, InputError
 
 log = logging.getLogger("driftscope.flags")
@@ -125,6 +126,7 @@ def flags_cmd(
     ] = True,
     seed: Annotated[int, typer.Option("--seed", help="Seed of random-pair sampling.")] = 0,
     out: Annotated[Path | None, typer.Option("-o", "--output", help="Write here.")] = None,
+    backend: BackendOption = None,
 ) -> int:
     """Flag omissions, additions, garbled or untranslated passages, number, name and term
     problems, duplicates and broken segments (aligned with the real aligner)."""
@@ -132,6 +134,7 @@ def flags_cmd(
         raise ConfigError(f"--format must be one of {', '.join(_FORMATS)}, not {fmt!r}")
     if severity not in _SEVERITIES:
         raise ConfigError(f"--severity must be one of {', '.join(_SEVERITIES)}, not {severity!r}")
+    check_backend(backend)
     from driftscope.cli._common import check_output_path, emit
 
     mode, files = _inputs(list(inputs))
@@ -144,7 +147,9 @@ def flags_cmd(
         check_output_path(out, files)
     from driftscope import pipeline
 
-    cfg = pipeline.PipelineConfig(model=model, min_severity=severity, terms=terms, seed=seed)
+    cfg = pipeline.PipelineConfig(
+        model=model, backend=backend, min_severity=severity, terms=terms, seed=seed
+    )
     if mode == "pair":
         result = pipeline.run_pair(
             inputs[0], inputs[1], src_lang, tgt_lang, cfg, presegmented=presegmented

@@ -18,7 +18,14 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import check_output_path, emit, setup_logging, write_atomic
+from driftscope.cli._common import (
+    BackendOption,
+    check_backend,
+    check_output_path,
+    emit,
+    setup_logging,
+    write_atomic,
+)
 from driftscope.errors import ConfigError, InputError, OutputError
 
 FORMATS = ("text", "json")
@@ -230,6 +237,7 @@ def report_cmd(
     no_terms: Annotated[
         bool, typer.Option("--no-terms", help="Skip suspicious-term search (faster).")
     ] = False,
+    backend: BackendOption = None,
 ) -> None:
     """Render report.html, report.md, report.json, beads.csv and flags.csv for a run."""
     from driftscope.model import SEVERITIES
@@ -240,7 +248,7 @@ def report_cmd(
         raise ConfigError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
     setup_logging(quiet)
     check_output_dir(out, inputs)  # fail before computing anything
-    cfg = _pipeline_config(model, severity, seed, no_terms, inputs)
+    cfg = _pipeline_config(model, severity, seed, no_terms, inputs, check_backend(backend))
     with _progress(quiet) as bar:
         task = bar.add_task("computing", total=None) if bar else None
         say = (lambda msg: bar.update(task, description=msg)) if bar else None
@@ -294,14 +302,19 @@ def check_output_dir(out: Path, inputs: list[Path]) -> None:
 
 
 def _pipeline_config(
-    model: str | None, severity: str, seed: int, no_terms: bool, inputs: list[Path]
+    model: str | None,
+    severity: str,
+    seed: int,
+    no_terms: bool,
+    inputs: list[Path],
+    backend: str | None = None,
 ) -> Any:
     """Pipeline settings from options (None when re-rendering a saved JSON)."""
     if len(inputs) == 1 and _is_run_json(inputs[0]):
         return None
     pipeline = _pipeline()
     return pipeline.PipelineConfig(
-        model=model, min_severity=severity, seed=seed, terms=not no_terms
+        model=model, backend=backend, min_severity=severity, seed=seed, terms=not no_terms
     )
 
 
@@ -344,13 +357,13 @@ def load_groups(path: Path, doc_ids: list[str] | None, presegmented: bool) -> li
     return list(groups.values())
 
 
-def _align_fn(encoder: str, seed: int) -> Any:
+def _align_fn(encoder: str, seed: int, backend: str | None = None) -> Any:
     import numpy as np
 
     from driftscope.align import AlignConfig, align
     from driftscope.embed import get_encoder
 
-    enc = get_encoder(encoder) if encoder else get_encoder()
+    enc = get_encoder(encoder or None, backend=backend)
     cfg = AlignConfig()
     rng = np.random.default_rng(seed)
     return lambda a, b: align(list(a), list(b), enc, cfg, rng).beads
@@ -382,6 +395,7 @@ def coverage_cmd(
     ] = "",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the aligner's sampling.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
+    backend: BackendOption = None,
 ) -> None:
     """Share of the original's segments each version represents, omits and adds."""
     from driftscope.coverage import align_groups, coverage_csv, coverage_json, version_pairs
@@ -389,6 +403,7 @@ def coverage_cmd(
     if fmt not in COVERAGE_FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(COVERAGE_FORMATS)}, not {fmt!r}")
     setup_logging(quiet)
+    check_backend(backend)
     specs = [_version_id(str(original))] + [_version_id(v) for v in version]
     if out is not None:  # fail before aligning anything
         check_output_path(out, [p for _, p in specs] + ([doc_ids] if doc_ids else []))
@@ -401,7 +416,7 @@ def coverage_cmd(
         report = align_groups(
             specs[0][0],
             docs,
-            _align_fn(encoder, seed),
+            _align_fn(encoder, seed, backend),
             names,
             on_step=(lambda: bar.advance(task)) if bar else None,
         )

@@ -40,7 +40,7 @@ def qe_id(encoder: Encoder, n: int | None = None) -> str:
 
 def _combined_ok(encoder: Encoder) -> bool:
     """The combined estimate needs the encoder (id and prompt) its weights were fitted with."""
-    if not hasattr(encoder, "model"):
+    if not (hasattr(encoder, "model") or hasattr(encoder, "token_states")):
         return False
     from driftscope.quality.combine import load_combiner
 
