@@ -22,6 +22,7 @@ from driftscope.align import AlignConfig, Alignment
 from driftscope.align.chain import ChainAlignment, align_chain
 from driftscope.embed import Encoder, get_encoder
 from driftscope.embed.calibrate import knn_mean
+from driftscope.embed.threads import single_thread_blas
 from driftscope.errors import ConfigError
 from driftscope.ingest import load_manifest, read_document, read_gold_problems, read_versions
 from driftscope.model import (
@@ -288,6 +289,19 @@ def run_documents(
         comparison for chains of three or more (its flags attributed to the hop that
         introduced each problem), and ``extras["nway"]`` rows.
     """
+    with single_thread_blas():
+        return _run_documents(docs, chain, cfg, encoder, progress, title, extras)
+
+
+def _run_documents(
+    docs: Sequence[Document],
+    chain: Sequence[str] | None,
+    cfg: PipelineConfig | None,
+    encoder: Encoder | None,
+    progress: Progress | None,
+    title: str,
+    extras: Mapping[str, Any] | None,
+) -> RunResult:
     cfg = cfg or PipelineConfig()
     by_id = {d.doc_id: d for d in docs}
     chain = tuple(chain or [d.doc_id for d in docs])
