@@ -13,8 +13,8 @@ only within float tolerance.
 
 The sentence vector is the mean over the attention mask of the last hidden layer, unit-normalised
 (what the folder's sentence-transformers Pooling + Normalize modules compute). The token vectors
-of :data:`TOKEN_LAYERS` come from the same pass; they are stored as float16 unit rows, and a
-fresh pass rounds them the same way, so a cached and a recomputed run agree bit for bit.
+of :data:`TOKEN_LAYERS` come from the same pass; they are kept and stored as float16 unit rows,
+so a cached and a recomputed run agree bit for bit.
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ class TokenStates:
         spans: half-open character spans of the pieces in ``text`` (special and prompt pieces
             removed), one per column of ``vecs``.
         layers: the hidden layers held, e.g. (4, 10, 12).
-        vecs: (len(layers), m, hidden) float32 unit rows (values rounded to float16).
+        vecs: (len(layers), m, hidden) float16 unit rows, as cached; :meth:`mix` upcasts only
+            the layers it uses (float64 accumulation).
     """
 
     text: str
@@ -223,7 +224,7 @@ class E5Encoder(BaseEncoder):
             if k in hits:
                 spans, vecs = hits[k]
                 pairs = tuple((int(a), int(b)) for a, b in spans.tolist())
-                out[t] = TokenStates(t, pairs, TOKEN_LAYERS, vecs.astype(np.float32))
+                out[t] = TokenStates(t, pairs, TOKEN_LAYERS, vecs)
         return out
 
     # ------------------------------------------------------------------ the forward pass
@@ -292,8 +293,7 @@ def _states(
             spans.append((a, b))
     rows = np.stack([h[r, keep] for h in hidden]).astype(np.float64)  # (L, m, h)
     rows /= np.maximum(np.linalg.norm(rows, axis=2, keepdims=True), 1e-9)
-    vecs = rows.astype(np.float16).astype(np.float32)
-    return TokenStates(text, tuple(spans), TOKEN_LAYERS, vecs)
+    return TokenStates(text, tuple(spans), TOKEN_LAYERS, rows.astype(np.float16))
 
 
 class _Tokenizer:
