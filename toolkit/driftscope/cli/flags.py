@@ -23,7 +23,7 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import in_range
+from driftscope.cli._common import BackendOption, check_backend, in_range
 from driftscope.errors import ConfigError, InputError
 
 log = logging.getLogger("driftscope.flags")
@@ -140,6 +140,7 @@ def flags_cmd(
             "scripts and CI).",
         ),
     ] = None,
+    backend: BackendOption = None,
 ) -> int:
     """Flag omissions, additions, garbled or untranslated passages, number, name and term
     problems, duplicates and broken segments (aligned with the real aligner)."""
@@ -152,6 +153,7 @@ def flags_cmd(
     if out is not None and output is not None:
         raise ConfigError("give --out (or its old name --output) once")
     out = out if out is not None else output
+    check_backend(backend)
     from driftscope.cli._common import check_output_path, emit, fail_on_exit
 
     mode, files = _inputs(list(inputs))
@@ -164,7 +166,9 @@ def flags_cmd(
         check_output_path(out, files)
     from driftscope import pipeline
 
-    cfg = pipeline.PipelineConfig(model=model, min_severity=severity, terms=terms, seed=seed)
+    cfg = pipeline.PipelineConfig(
+        model=model, backend=backend, min_severity=severity, terms=terms, seed=seed
+    )
     if mode == "pair":
         result = pipeline.run_pair(
             inputs[0], inputs[1], src_lang, tgt_lang, cfg, presegmented=presegmented

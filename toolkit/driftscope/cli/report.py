@@ -17,6 +17,8 @@ import typer
 
 from driftscope.cli import app
 from driftscope.cli._common import (
+    BackendOption,
+    check_backend,
     fail_on_exit,
     in_range,
     progress,
@@ -245,6 +247,7 @@ def report_cmd(
     no_terms: Annotated[
         bool, typer.Option("--no-terms", help="Skip suspicious-term search (faster).")
     ] = False,
+    backend: BackendOption = None,
 ) -> None:
     """Render report.html, report.md, report.json, beads.csv and flags.csv for a run.
 
@@ -258,7 +261,7 @@ def report_cmd(
         raise ConfigError(f"--fail-on must be one of {', '.join(SEVERITIES)}, not {fail_on!r}")
     setup_logging(quiet)
     check_output_dir(out, inputs)  # fail before computing anything
-    cfg = _pipeline_config(model, severity, seed, no_terms, inputs)
+    cfg = _pipeline_config(model, severity, seed, no_terms, inputs, check_backend(backend))
     with progress(quiet) as bar:
         task = bar.add_task("computing", total=None) if bar else None
         say = (lambda msg: bar.update(task, description=msg)) if bar else None
@@ -313,12 +316,17 @@ def check_output_dir(out: Path, inputs: list[Path]) -> None:
 
 
 def _pipeline_config(
-    model: str | None, severity: str, seed: int, no_terms: bool, inputs: list[Path]
+    model: str | None,
+    severity: str,
+    seed: int,
+    no_terms: bool,
+    inputs: list[Path],
+    backend: str | None = None,
 ) -> Any:
     """Pipeline settings from options (None when re-rendering a saved JSON)."""
     if len(inputs) == 1 and _is_run_json(inputs[0]):
         return None
     pipeline = _pipeline()
     return pipeline.PipelineConfig(
-        model=model, min_severity=severity, seed=seed, terms=not no_terms
+        model=model, backend=backend, min_severity=severity, seed=seed, terms=not no_terms
     )

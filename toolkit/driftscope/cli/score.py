@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from driftscope.cli import app
-from driftscope.cli._common import in_range
+from driftscope.cli._common import BackendOption, check_backend, in_range
 from driftscope.errors import ConfigError, InputError
 
 log = logging.getLogger("driftscope.score")
@@ -161,10 +161,10 @@ def make_calibrator(encoder: Any, side_a: list[str], side_b: list[str], seed: in
     return data_calibrator(encoder, side_a, side_b, seed)
 
 
-def load_encoder(model: str | None) -> Any:
+def load_encoder(model: str | None, backend: str | None = None) -> Any:
     from driftscope.embed import get_encoder
 
-    return get_encoder(model)
+    return get_encoder(model, backend=backend)
 
 
 def run_scoring(a: dict[str, Any]) -> str:
@@ -194,7 +194,7 @@ def run_scoring(a: dict[str, Any]) -> str:
     )
     opts = MetricOptions(trg_lang=bleu_trg_lang(langs, a["tokenize"]), **a["metric_opts"])
     need_enc = "sim" in [m.lower() for m in a["metrics"]] or (sentence and src is not None)
-    encoder = load_encoder(a["model"]) if need_enc else None
+    encoder = load_encoder(a["model"], a.get("backend")) if need_enc else None
     cal = None
     if encoder is not None and (src is not None or refs):
         cal = make_calibrator(
@@ -341,6 +341,7 @@ def score(
         False, "--ter-normalized", help="TER: normalise the text first."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+    backend: BackendOption = None,
 ) -> None:
     """Score hypotheses against references like sacrebleu (BLEU, chrF, TER) plus embedding
     similarity (sim), with sacrebleu's paired significance tests against the first system.
@@ -351,6 +352,7 @@ def score(
     from driftscope.cli._common import check_output_path, emit, setup_logging
 
     setup_logging(quiet=quiet)
+    check_backend(backend)
     inputs = hypothesis_inputs(inputs)
     if out is not None:  # fail before reading and embedding anything
         check_output_path(out, [*(refs or []), *inputs, *([src] if src else [])])

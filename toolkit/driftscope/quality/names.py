@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from driftscope.quality.mention import Mention
 
 
 # --------------------------------------------------------------------------- scripts
+@lru_cache(maxsize=8192)  # called per character of every segment (a third of a warm run)
 def char_script(ch: str) -> str:
     """'latin', 'cyrillic', 'greek', 'cjk', 'arabic', 'other' or '' for non-letters."""
     if not ch.isalpha():

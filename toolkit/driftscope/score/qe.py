@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from driftscope.embed.threads import single_thread_blas
 from driftscope.errors import InputError
 from driftscope.score.calibration import (
     IDENTITY,
@@ -40,7 +41,7 @@ def qe_id(encoder: Encoder, n: int | None = None) -> str:
 
 def _combined_ok(encoder: Encoder) -> bool:
     """The combined estimate needs the encoder (id and prompt) its weights were fitted with."""
-    if not hasattr(encoder, "model"):
+    if not (hasattr(encoder, "model") or hasattr(encoder, "token_states")):
         return False
     from driftscope.quality.combine import load_combiner
 
@@ -79,7 +80,8 @@ def estimate_qe(
     if _combined_ok(encoder) and len(src) >= MIN_CALIBRATION_SEGMENTS:
         from driftscope.quality.estimate import combined_qe
 
-        return combined_qe(src, hyp, encoder)
+        with single_thread_blas():
+            return combined_qe(src, hyp, encoder)
     vecs = np.asarray(encoder.encode(list(src) + list(hyp)))
     cos = cosines(vecs[len(src) :], vecs[: len(src)])
     return (calibrator or IDENTITY)(cos)
@@ -100,7 +102,8 @@ def estimate_with_risks(
         return estimate_qe(src, hyp, encoder, calibrator=calibrator), None
     from driftscope.quality.estimate import combined_estimates
 
-    est = combined_estimates(src, hyp, encoder)
+    with single_thread_blas():
+        est = combined_estimates(src, hyp, encoder)
     return est.pop("qe"), est
 
 
@@ -122,5 +125,6 @@ def estimate_risks(
         return None
     from driftscope.quality.estimate import combined_estimates
 
-    est = combined_estimates(src, hyp, encoder)
+    with single_thread_blas():
+        est = combined_estimates(src, hyp, encoder)
     return {k: est[k] for k in ("hallucination", "omission")}

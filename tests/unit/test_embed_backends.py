@@ -1,0 +1,134 @@
+"""The e5 backends (torch, onnx, onnx-int8), the single forward pass and the token cache.
+
+Real model, tiny inputs, CPU only (``DRIFTSCOPE_DEVICE=cpu``). The model folder and its ONNX
+export come from the real user cache; embeddings go to a temporary cache file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from driftscope.embed import EmbeddingCache, build_e5, get_encoder
+from driftscope.embed.cache import token_key
+from driftscope.embed.e5 import BACKENDS, TOKEN_LAYERS, E5Encoder, backend_revision
+from driftscope.errors import ConfigError
+from driftscope.quality.tokens import LAYERS, embed_tokens
+
+TEXTS = [
+    "Правительство объявило в понедельник о новых мерах поддержки малого бизнеса.",
+    "On Monday the government announced new support measures for small businesses.",
+    "Vào thứ Hai, chính phủ đã công bố các biện pháp hỗ trợ mới.",
+    "Short.",
+    "  Leading and trailing spaces  ",
+]
+
+
+@pytest.fixture(autouse=True)
+def _cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRIFTSCOPE_DEVICE", "cpu")
+
+
+def _enc(backend: str, cache: EmbeddingCache | None = None) -> E5Encoder:
+    enc = E5Encoder(build_e5.ensure_model(), cache=cache, backend=backend)
+    assert enc.device == "cpu"
+    return enc
+
+
+@pytest.fixture(scope="module")
+def torch_out() -> tuple[np.ndarray, list]:
+    enc = E5Encoder(build_e5.ensure_model(), backend="torch", device="cpu")
+    return enc.encode_with_tokens(TEXTS)
+
+
+def test_torch_backend_matches_sentence_transformers(torch_out) -> None:
+    vecs, states = torch_out
+    model = get_encoder(cache=False, backend="torch").model
+    ref = model.encode(TEXTS, convert_to_numpy=True, normalize_embeddings=True)
+    np.testing.assert_allclose(vecs, ref, rtol=1e-4, atol=1e-5)
+    # token vectors: the layer mix of quality.tokens.embed_tokens (stored as float16)
+    old = embed_tokens(model, TEXTS)
+    for s, o in zip(states, old, strict=True):
+        assert s.spans == o.spans and s.layers == TOKEN_LAYERS
+        np.testing.assert_allclose(s.mix(LAYERS), o.vecs, atol=2e-3)
+
+
+@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
+def test_onnx_backends_agree_with_torch(backend: str, torch_out) -> None:
+    vecs, states = _enc(backend).encode_with_tokens(TEXTS)
+    ref_vecs, ref_states = torch_out
+    cos = np.sum(vecs.astype(np.float64) * ref_vecs, axis=1)
+    if backend == "onnx":  # the same graph: float tolerance
+        np.testing.assert_allclose(vecs, ref_vecs, rtol=1e-4, atol=1e-5)
+    else:  # int8 weights: close, not equal
+        assert cos.min() > 0.97 and not np.allclose(vecs, ref_vecs, atol=1e-4)
+    for s, r in zip(states, ref_states, strict=True):
+        assert s.spans == r.spans
+        tol = 2e-3 if backend == "onnx" else 0.2
+        np.testing.assert_allclose(s.mix(LAYERS), r.mix(LAYERS), atol=tol)
+
+
+def test_backend_is_in_revision_and_cache_key() -> None:
+    revs = {backend_revision(b) for b in BACKENDS}
+    assert len(revs) == 3 and backend_revision("torch") == build_e5.REVISION
+    keys = {token_key("e5-small", r, "", "x", "4,10,12") for r in revs}
+    assert len(keys) == 3
+    with pytest.raises(ConfigError):
+        get_encoder(backend="tensorflow")
+    with pytest.raises(ConfigError):
+        get_encoder("hash", backend="onnx")
+
+
+def test_token_cache_round_trip(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    rng = np.random.default_rng(0)
+    spans = np.array([[0, 3], [4, 9]], np.int32)
+    vecs = rng.standard_normal((3, 2, 384)).astype(np.float16)
+    cache.put_tokens([(b"k" * 32, spans, vecs)])
+    got = cache.get_tokens([b"k" * 32, b"m" * 32], (3, 384))
+    assert list(got) == [b"k" * 32]
+    np.testing.assert_array_equal(got[b"k" * 32][0], spans)
+    np.testing.assert_array_equal(got[b"k" * 32][1], vecs)
+    assert cache.get_tokens([b"k" * 32], (2, 384)) == {}  # another layout is a miss
+
+
+def test_warm_rerun_does_no_forward_pass(tmp_path: Path) -> None:
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    cold = _enc("onnx-int8", cache)
+    v1, s1 = cold.encode_with_tokens(TEXTS + TEXTS[:2])
+    assert cold.n_forward == len(TEXTS)  # one pass per distinct text, sentences and tokens
+    w1 = cold.encode(["a window: " + TEXTS[0]])
+    assert cold.n_forward == len(TEXTS) + 1
+    warm = _enc("onnx-int8", cache)
+    v2, s2 = warm.encode_with_tokens(TEXTS + TEXTS[:2])
+    w2 = warm.encode(["a window: " + TEXTS[0]])
+    assert warm.n_forward == 0
+    np.testing.assert_array_equal(v1, v2)  # cached equals computed, bit for bit
+    np.testing.assert_array_equal(w1, w2)
+    for a, b in zip(s1, s2, strict=True):
+        assert a.spans == b.spans
+        np.testing.assert_array_equal(a.vecs, b.vecs)
+    # no cache at all: still one pass per text
+    bare = _enc("onnx-int8")
+    v3, _ = bare.encode_with_tokens(TEXTS)
+    assert bare.n_forward == len(TEXTS)
+    np.testing.assert_array_equal(v3, v1[: len(TEXTS)])
+
+
+def test_pipeline_warm_rerun_embeds_nothing_and_gives_the_same_json(tmp_path: Path) -> None:
+    from driftscope.model import to_json
+    from driftscope.pipeline import PipelineConfig, run_pair
+
+    src, tgt = tmp_path / "ru.txt", tmp_path / "en.txt"
+    src.write_text("\n".join([TEXTS[0], "Министр подал в отставку.", "Цены выросли на 5%."]))
+    tgt.write_text("\n".join([TEXTS[1], "The minister resigned.", "Prices rose by 7%."]))
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    cfg = PipelineConfig(seed=1)
+    runs = []
+    for _ in range(2):
+        enc = _enc("onnx-int8", cache)
+        res = run_pair(src, tgt, "ru", "en", cfg, presegmented=True, encoder=enc)
+        runs.append((enc.n_forward, to_json(res)))
+    assert runs[0][0] > 0 and runs[1][0] == 0
+    assert runs[0][1] == runs[1][1]
