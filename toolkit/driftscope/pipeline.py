@@ -380,3 +380,8 @@ def run_pair(
         progress=progress,
         title=f"{Path(src).name} -> {Path(tgt).name}",
     )
+
+
+def run_signature(cfg: PipelineConfig, encoder: Encoder) -> Signature:
+    """The signature :func:`run_documents` records for ``cfg`` and ``encoder`` (nothing runs)."""
+    return _signature(_Run(cfg, encoder, None))

@@ -11,6 +11,7 @@ from driftscope.ingest.document import (
     document_from_texts,
     read_document,
     read_lines,
+    text_document,
 )
 from driftscope.ingest.langid import detect_language
 from driftscope.ingest.manifest import (
@@ -38,5 +39,6 @@ __all__ = [
     "read_text",
     "read_versions",
     "segment_text",
+    "text_document",
     "split_document",
 ]
