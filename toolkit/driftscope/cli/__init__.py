@@ -40,7 +40,7 @@ _EXITS = (click.exceptions.Exit, typer.Exit)
 _ABORTS = (click.exceptions.Abort, typer.Abort)
 
 # Modules that register commands; each is imported at start-up and must stay light.
-COMMAND_MODULES = ("ingest", "score", "align", "flags", "report")
+COMMAND_MODULES = ("ingest", "score", "align", "flags", "report", "corpus")
 
 
 def _version_callback(value: bool) -> None:

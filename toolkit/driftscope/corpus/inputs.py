@@ -33,6 +33,7 @@ class VersionText:
     role: str
     text: str
     source: str
+    lang_given: bool = True  # False: detected on the whole file, not checked per document
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,14 +191,15 @@ def _decode_line(raw: bytes, path: Path, n: int) -> str:
     return text.rstrip("\r\n")
 
 
-def _file_lang(vid: str, path: Path, given: dict[str, str]) -> str:
+def _file_lang(vid: str, path: Path, given: dict[str, str]) -> tuple[str, bool]:
+    """(language, given by the user): the option, a two-letter id, else the file's start."""
     if vid in given:
-        return given[vid]
+        return given[vid], True
     if len(vid) == 2 and vid.isalpha():
-        return vid.lower()
+        return vid.lower(), True
     with path.open("rb") as fh:
         head = b"".join(itertools.islice(fh, 200)).decode("utf-8", errors="replace")
-    return detect_language(clean_text(head))[0]
+    return detect_language(clean_text(head))[0], False
 
 
 def _line_groups(ids: IO[bytes] | None, n_lines: int) -> Iterator[tuple[str, int]]:
@@ -240,7 +242,7 @@ def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool)
 
 def _lines_job(
     spec: LineParallel, doc_id: str, index: int, first: int, raws: list[list[bytes]],
-    langs: dict[str, str], chains: tuple[tuple[str, ...], ...], presegmented: bool,
+    langs: dict[str, tuple[str, bool]], chains: tuple[tuple[str, ...], ...], presegmented: bool,
 ) -> Job:  # fmt: skip
     digest = _digest(vid.encode() + b"".join(r) for (vid, _), r in zip(spec.versions, raws))
     versions = []
@@ -249,7 +251,9 @@ def _lines_job(
             texts = [_decode_line(r, path, first + k + 1) for k, r in enumerate(lines)]
             src = f"{path}:{first + 1}-{first + len(lines)}"
             role = "original" if vid == spec.versions[0][0] else ""
-            versions.append(VersionText(vid, langs[vid], role, clean_text("\n".join(texts)), src))
+            lang, given = langs[vid]
+            text = clean_text("\n".join(texts))
+            versions.append(VersionText(vid, lang, role, text, src, given))
     except InputError as err:
         return Job(doc_id, index, error=str(err), digest=digest)
     return Job(doc_id, index, tuple(versions), chains, presegmented=presegmented, digest=digest)

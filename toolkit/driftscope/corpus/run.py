@@ -157,7 +157,7 @@ def coverage(
     The same engine as :func:`run_corpus` with ``all_pairs`` (the full matrix), in a scratch
     folder; documents that fail are left out of the counts (and logged).
     """
-    cfg = replace(cfg or CorpusConfig(), cfg, all_pairs=True, index=False, reports=False)
+    cfg = replace(cfg or CorpusConfig(), all_pairs=True, index=False, reports=False)
     with tempfile.TemporaryDirectory(prefix="driftscope-coverage-") as tmp:
         summary = run_corpus(source, Path(tmp), cfg, progress=progress, keep_per_doc=True)
     for err in summary.index_data("", "")["error_rows"]:

@@ -103,6 +103,7 @@ def prepare(job: Job) -> Prepared:
                     source=v.source,
                     presegmented=job.presegmented,
                     role=v.role,
+                    check_lang=v.lang_given,
                 )
                 for v in job.versions
             )

@@ -99,11 +99,14 @@ def text_document(
     role: str = "",
     detect_segments: bool = True,
     max_segment_chars: int = MAX_SEGMENT_CHARS,
+    check_lang: bool = True,
 ) -> Document:
     """Clean-text counterpart of :func:`read_document` (same checks; ``source`` names it).
 
     ``text`` is already decoded and cleaned (:func:`~driftscope.ingest.decode.clean_text`);
     corpus inputs (tables, line-parallel files) build their documents with it.
+    ``check_lang=False`` takes ``lang`` without checking it against the text (a language the
+    caller detected on a larger sample, e.g. a whole file).
 
     Raises:
         InputError: as :func:`read_document`, with ``source`` as the location.
@@ -113,9 +116,11 @@ def text_document(
         if not det_lang:
             raise InputError(f"{source}: cannot detect the language (too little text); give it")
         lang, lang_prob, lang_source = det_lang, det_prob, "detected"
-    else:
+    elif check_lang:
         check_language(text, lang, source)
         lang, lang_prob, lang_source = lang.strip().lower(), 1.0, "given"
+    else:
+        lang, lang_prob, lang_source = lang.strip().lower(), 1.0, "detected"
     raw = split_document(text, lang, presegmented)
     if not raw:
         raise InputError(f"{source}: no segments")
