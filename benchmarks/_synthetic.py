@@ -6,13 +6,38 @@ import json
 import random
 from pathlib import Path
 
-_SUBJECTS = ("The council", "A small company", "The river", "Our teacher", "The new bridge",
-             "The old museum", "A local farmer", "The national team", "The weather service")
+_SUBJECTS = (
+    "The council",
+    "A small company",
+    "The river",
+    "Our teacher",
+    "The new bridge",
+    "The old museum",
+    "A local farmer",
+    "The national team",
+    "The weather service",
+)
 _VERBS = ("opened", "reported", "closed", "announced", "built", "visited", "described", "won")
-_OBJECTS = ("a new school", "the main road", "three houses", "the summer festival",
-            "a long report", "the final match", "two hundred trees", "the city library")
-_TAILS = ("last week", "on Monday", "in the morning", "after the storm", "before the winter",
-          "for the first time", "with great care", "near the station")
+_OBJECTS = (
+    "a new school",
+    "the main road",
+    "three houses",
+    "the summer festival",
+    "a long report",
+    "the final match",
+    "two hundred trees",
+    "the city library",
+)
+_TAILS = (
+    "last week",
+    "on Monday",
+    "in the morning",
+    "after the storm",
+    "before the winter",
+    "for the first time",
+    "with great care",
+    "near the station",
+)
 
 
 def sentence(rng: random.Random) -> str:

@@ -30,9 +30,7 @@ def test_plan_chains_star_relay_and_all_pairs() -> None:
         ("en", "ru"),
         ("en", "vi"),
     )
-    assert plan_chains([("ru", "original"), ("vi", "relay"), ("en", "mt")]) == (
-        ("ru", "vi", "en"),
-    )
+    assert plan_chains([("ru", "original"), ("vi", "relay"), ("en", "mt")]) == (("ru", "vi", "en"),)
     full = plan_chains([("en", "original"), ("ru", ""), ("vi", "")], all_pairs=True)
     assert full[-1] == ("ru", "vi") and len(full) == 3
     # a chain already compares its hops and the direct pair: all_pairs adds nothing there

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from driftscope.errors import InputError
 from driftscope.model import Bead
 
+
 @dataclass(frozen=True, slots=True)
 class PairCoverage:
     """Counts for one (src, tgt) pair, in one document or summed (``doc_id == ""``)."""

@@ -89,11 +89,11 @@ def run_local(
         exhausted = False
         while True:
             while not exhausted and len(pending) < 2 * workers:
-                job = next(it, None)
-                if job is None:
+                nxt = next(it, None)
+                if nxt is None:
                     exhausted = True
                     break
-                pending.add(pool.submit(_process, job))
+                pending.add(pool.submit(_process, nxt))
             if not pending:
                 break
             done, pending = wait(pending, return_when=FIRST_COMPLETED)

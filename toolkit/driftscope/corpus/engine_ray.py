@@ -99,7 +99,9 @@ class _Embedder:
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {"prepared": [], "texts": [], "vectors": []}
         for text in batch["job"]:
-            prep, vecs = embed_prepared(prepare(from_dict(Job, json.loads(str(text)))), self.encoder)
+            prep, vecs = embed_prepared(
+                prepare(from_dict(Job, json.loads(str(text)))), self.encoder
+            )
             out["prepared"].append(_prepared_to_json(prep))
             out["texts"].append(json.dumps(list(vecs), ensure_ascii=False))
             arr = np.stack(list(vecs.values())) if vecs else np.zeros((0, 0), np.float32)
@@ -127,7 +129,7 @@ def _analyse(batch: dict[str, Any], cfg: PipelineConfig, reports: bool) -> dict[
 def _write_shards(jobs: Iterable[Job], folder: Path) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     paths: list[str] = []
-    fh = None
+    fh: Any = None
     n = 0
     try:
         for job in jobs:
@@ -196,7 +198,7 @@ def run_ray(
         ctx.verbose_progress = False
         actors = opts.actors or (max(1, int(ray.cluster_resources().get("GPU", 0) // opts.num_gpus))
                                  if opts.num_gpus else 1)  # fmt: skip
-        ds = ray.data.from_items([{"path": p} for p in shards])
+        ds: Any = ray.data.from_items([{"path": p} for p in shards])
         ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
         ds = ds.map_batches(
             _Embedder,
@@ -206,9 +208,7 @@ def run_ray(
             num_cpus=opts.actor_cpus,
             num_gpus=opts.num_gpus or None,
         )
-        ds = ds.map_batches(
-            _analyse, fn_args=(cfg, reports), batch_size=1, num_cpus=opts.task_cpus
-        )
+        ds = ds.map_batches(_analyse, fn_args=(cfg, reports), batch_size=1, num_cpus=opts.task_cpus)
         for batch in ds.iter_batches(batch_size=1, batch_format="numpy"):
             for rows, report in zip(batch["rows"], batch["report"], strict=True):
                 found = DocRows.from_json(str(rows))

@@ -244,7 +244,8 @@ def _lines_job(
     spec: LineParallel, doc_id: str, index: int, first: int, raws: list[list[bytes]],
     langs: dict[str, tuple[str, bool]], chains: tuple[tuple[str, ...], ...], presegmented: bool,
 ) -> Job:  # fmt: skip
-    digest = _digest(vid.encode() + b"".join(r) for (vid, _), r in zip(spec.versions, raws))
+    pairs = zip(spec.versions, raws, strict=True)
+    digest = _digest(vid.encode() + b"".join(r) for (vid, _), r in pairs)
     versions = []
     try:
         for (vid, path), lines in zip(spec.versions, raws, strict=True):
@@ -273,7 +274,7 @@ def _manifest_jobs(root: Path, all_pairs: bool) -> Iterator[Job]:
         except (InputError, OSError) as err:
             yield Job(doc_id, index, error=" ".join(str(err).split()), digest=str(p))
             continue
-        chains = (man.chain,)
+        chains: tuple[tuple[str, ...], ...] = (man.chain,)
         if all_pairs:
             roles = [(v.id, "original" if v.id == man.chain[0] else "") for v in man.versions]
             extra = [c for c in plan_chains(roles, True) if len(c) == 2]

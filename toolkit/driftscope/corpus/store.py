@@ -91,7 +91,11 @@ class Store:
         fd, tmp = tempfile.mkstemp(prefix=".order.", dir=self.work)
         fh: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
         try:
-            yield lambda i, key, doc_id: fh.write(f"{i}\t{key}\t{doc_id}\n") and None
+
+            def add(i: int, key: str, doc_id: str) -> None:
+                fh.write(f"{i}\t{key}\t{doc_id}\n")
+
+            yield add
             fh.close()
             os.replace(tmp, final)
         except BaseException:

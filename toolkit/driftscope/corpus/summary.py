@@ -87,7 +87,8 @@ class CorpusSummary:
     def index_data(self, title: str, signature: str) -> dict[str, Any]:
         """The JSON-native data ``index.html`` renders."""
         cov = self.coverage().to_dict()
-        for row in cov["pairs"]:
+        pairs: list[dict[str, Any]] = cov["pairs"]  # type: ignore[assignment]
+        for row in pairs:
             acc = self._sims.get((row["src"], row["tgt"]), [0.0, 0.0, 0.0])
             row["mean_similarity"] = round(acc[0] / acc[1], 4) if acc[1] else None
             row["flags"] = int(acc[2])
@@ -98,7 +99,7 @@ class CorpusSummary:
             "documents": self.documents,
             "errors": self.errors,
             "versions": cov["versions"],
-            "pairs": cov["pairs"],
+            "pairs": pairs,
             "matrix": cov["matrix"],
             "ranked": ranked,
             "error_rows": list(self._errors),

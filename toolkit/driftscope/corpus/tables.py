@@ -88,7 +88,9 @@ def error_rows(doc_id: str, index: int, key: str, reason: str) -> DocRows:
 def result_rows(result: RunResult, doc_id: str, index: int, key: str) -> DocRows:
     """The rows of one document's merged RunResult."""
     langs = {d.doc_id: d.lang for d in result.documents}
-    docs, beads, flags = [], [], []
+    docs: list[Row] = []
+    beads: list[Row] = []
+    flags: list[Row] = []
     for comp in result.comparisons:
         st = hop_stats(result, comp)
         row = _blank_document(doc_id, index)
@@ -167,8 +169,13 @@ def _flag_rows(result: RunResult, comp: Any, doc_id: str, start: int) -> list[Ro
                 "threshold": _num(f.threshold),
                 "note": f.note,
                 "spans": [
-                    {"version": s.version, "segment": s.segment, "start": s.start,
-                     "end": s.end, "text": s.text}
+                    {
+                        "version": s.version,
+                        "segment": s.segment,
+                        "start": s.start,
+                        "end": s.end,
+                        "text": s.text,
+                    }
                     for s in f.spans
                 ],  # fmt: skip
                 "evidence": json.dumps(dict(sorted(ev.items())), ensure_ascii=False),
