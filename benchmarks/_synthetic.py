@@ -46,18 +46,18 @@ def sentence(rng: random.Random) -> str:
             f"{rng.choice(_TAILS)}, and {n} people came to see it.")  # fmt: skip
 
 
-def write_corpus(path: Path, n_docs: int, seed: int = 0, segments: int = 6) -> Path:
-    """A JSONL table: n_docs documents, versions en (original), b and c (all English text).
+def write_corpus(path: Path, n_docs: int, seed: int = 0, segments: int = 4) -> Path:
+    """A JSONL table: n_docs documents, versions en (original) and b (English text too).
 
-    Version b drops one sentence of every fifth document, c adds one to every seventh.
+    Version b drops one sentence of every fifth document and adds one to every seventh.
     """
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as fh:
         for d in range(n_docs):
             segs = [sentence(rng) for _ in range(segments)]
             b = [s for i, s in enumerate(segs) if not (d % 5 == 0 and i == 2)]
-            c = segs + ([sentence(rng)] if d % 7 == 0 else [])
-            for vid, role, texts in (("en", "original", segs), ("b", "", b), ("c", "", c)):
+            b += [sentence(rng)] if d % 7 == 0 else []
+            for vid, role, texts in (("en", "original", segs), ("b", "", b)):
                 row = {"doc_id": f"doc{d:06d}", "version": vid, "lang": "en", "role": role,
                        "text": "\n".join(texts)}  # fmt: skip
                 fh.write(json.dumps(row) + "\n")

@@ -6,6 +6,7 @@ Parses the options, calls :func:`driftscope.corpus.run_corpus` once, and renders
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,6 +126,9 @@ def corpus_cmd(
     from driftscope.pipeline import PipelineConfig
 
     setup_logging(quiet)
+    if engine == "ray":  # our bar counts documents; Ray's executor logs would break it
+        logging.getLogger("ray").setLevel(logging.ERROR if quiet else logging.WARNING)
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
     if (original is None) != (not version):
         raise ConfigError("line-parallel input needs both --original and --version")
     src = line_parallel(original, version or [], source) if original else source

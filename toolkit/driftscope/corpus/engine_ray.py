@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from driftscope.corpus.engine_local import EngineError
+from driftscope.corpus.engine_local import EngineError, default_workers
 from driftscope.corpus.inputs import Job
 from driftscope.corpus.tables import DocRows
 from driftscope.corpus.work import Prepared, analyse, embed_prepared, prepare
@@ -158,7 +158,7 @@ def _start(opts: RayOptions, quiet: bool) -> bool:
         if opts.address:
             ray.init(address=opts.address, **kwargs)
         else:
-            ray.init(num_cpus=opts.num_cpus or None, **kwargs)
+            ray.init(num_cpus=opts.num_cpus or default_workers(), **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as err:
         raise EngineError(f"cannot start or reach Ray ({' '.join(str(err).split())})") from err
     return True
@@ -194,8 +194,7 @@ def run_ray(
     started = _start(opts, quiet)
     try:
         ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = not quiet
-        ctx.verbose_progress = False
+        ctx.enable_progress_bars = False  # the caller draws one bar for the whole corpus
         actors = opts.actors or (max(1, int(ray.cluster_resources().get("GPU", 0) // opts.num_gpus))
                                  if opts.num_gpus else 1)  # fmt: skip
         ds: Any = ray.data.from_items([{"path": p} for p in shards])
