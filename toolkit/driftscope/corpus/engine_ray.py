@@ -164,6 +164,14 @@ def _start(opts: RayOptions, quiet: bool) -> bool:
     return True
 
 
+def _default_actors(ray: Any, num_gpus: float) -> int:
+    """One embedding actor per GPU slot of the cluster with ``num_gpus``, else one."""
+    if not num_gpus:
+        return 1
+    gpus = float(ray.cluster_resources().get("GPU", 0))
+    return max(1, int(gpus // num_gpus))
+
+
 def run_ray(
     jobs: Iterable[Job],
     cfg: PipelineConfig,
@@ -195,15 +203,16 @@ def run_ray(
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # the caller draws one bar for the whole corpus
-        actors = opts.actors or (max(1, int(ray.cluster_resources().get("GPU", 0) // opts.num_gpus))
-                                 if opts.num_gpus else 1)  # fmt: skip
+        if quiet:  # Ray Data configures its own loggers when imported; --quiet means quiet
+            logging.getLogger("ray.data").setLevel(logging.ERROR)
+        actors = opts.actors or _default_actors(ray, opts.num_gpus)
         ds: Any = ray.data.from_items([{"path": p} for p in shards])
         ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
         ds = ds.map_batches(
             _Embedder,
             fn_constructor_args=(cfg.model, cfg.prompt),
             batch_size=opts.batch_size,
-            concurrency=actors,
+            compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=opts.actor_cpus,
             num_gpus=opts.num_gpus or None,
         )

@@ -144,7 +144,7 @@ def run_corpus(
         from driftscope.report.corpus_html import render_corpus_html
 
         sig = store.signature["pipeline"]
-        short = f"{sig['encoder']}|seed:{sig['seed']}|sig:{store.sig}"  # type: ignore[index]
+        short = f"{sig['encoder']}|seed:{sig['seed']}|sig:{store.sig}"
         store.write_index(render_corpus_html(summary.index_data(cfg.title, short)))
     return summary
 
