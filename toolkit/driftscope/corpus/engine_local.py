@@ -9,8 +9,10 @@ engines compute the same floats.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -36,9 +38,26 @@ class _Worker:
     reports: bool = False
 
 
-def _init(cfg: PipelineConfig, reports: bool, threads: int) -> None:
+@functools.lru_cache(maxsize=1)
+def pin_threads(threads: int) -> None:
+    """BLAS, OpenMP and torch use ``threads`` threads in this process, once per process.
+
+    numpy's BLAS has already read the environment when this runs (the worker imported numpy
+    to unpickle its task), so the running pools are resized too: a different thread count
+    changes float rounding, and both engines must compute the same floats.
+    """
+    from threadpoolctl import threadpool_limits
+
     for var in _THREAD_VARS:
-        os.environ[var] = str(threads)
+        os.environ[var] = str(threads)  # for torch, which reads them when first imported
+    threadpool_limits(threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+def _init(cfg: PipelineConfig, reports: bool, threads: int) -> None:
+    pin_threads(threads)
     from driftscope.embed import get_encoder
 
     _Worker.encoder = get_encoder(cfg.model, prompt=cfg.prompt)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from driftscope.corpus.engine_local import EngineError, default_workers
+from driftscope.corpus.engine_local import EngineError, default_workers, pin_threads
 from driftscope.corpus.inputs import Job
 from driftscope.corpus.tables import DocRows
 from driftscope.corpus.work import Prepared, analyse, embed_prepared, prepare
@@ -91,9 +91,10 @@ def _read_shard(batch: dict[str, Any]) -> Iterator[dict[str, list[str]]]:
 class _Embedder:
     """Ray Data callable class: one encoder per actor, per-document embedding."""
 
-    def __init__(self, model: str | None, prompt: str | None) -> None:
+    def __init__(self, model: str | None, prompt: str | None, threads: int) -> None:
         from driftscope.embed import get_encoder
 
+        pin_threads(threads)
         self.encoder = get_encoder(model, prompt=prompt)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
@@ -109,10 +110,13 @@ class _Embedder:
         return out
 
 
-def _analyse(batch: dict[str, Any], cfg: PipelineConfig, reports: bool) -> dict[str, list[str]]:
+def _analyse(
+    batch: dict[str, Any], cfg: PipelineConfig, reports: bool, threads: int
+) -> dict[str, list[str]]:
     """Ray Data UDF run as Ray tasks: align, flag and build the rows of each document."""
     from driftscope.embed import get_encoder
 
+    pin_threads(threads)
     fallback = get_encoder(cfg.model, prompt=cfg.prompt)
     out: dict[str, list[str]] = {"rows": [], "report": []}
     for p, t, v in zip(batch["prepared"], batch["texts"], batch["vectors"], strict=True):
@@ -210,13 +214,16 @@ def run_ray(
         ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
         ds = ds.map_batches(
             _Embedder,
-            fn_constructor_args=(cfg.model, cfg.prompt),
+            fn_constructor_args=(cfg.model, cfg.prompt, max(1, int(opts.actor_cpus))),
             batch_size=opts.batch_size,
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=opts.actor_cpus,
             num_gpus=opts.num_gpus or None,
         )
-        ds = ds.map_batches(_analyse, fn_args=(cfg, reports), batch_size=1, num_cpus=opts.task_cpus)
+        threads = max(1, int(opts.task_cpus))
+        ds = ds.map_batches(
+            _analyse, fn_args=(cfg, reports, threads), batch_size=1, num_cpus=opts.task_cpus
+        )
         for batch in ds.iter_batches(batch_size=1, batch_format="numpy"):
             for rows, report in zip(batch["rows"], batch["report"], strict=True):
                 found = DocRows.from_json(str(rows))
