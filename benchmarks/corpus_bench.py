@@ -11,8 +11,10 @@ every 0.1 s):
   with the hashing test encoder, at 1,000 and 10,000 documents: engine overhead apart from
   embedding, and how peak memory grows with the corpus.
 
-Writes benchmarks/results/corpus_bench.json; ``--quick`` runs 200 and 1,000 synthetic
-documents instead. The peer of every ratio is the local engine measured in the same run.
+Writes benchmarks/results/corpus_bench.json after every measurement (a workload's row
+replaces the file's row of the same workload, so ``--skip-ntrex`` keeps an earlier NTREX row);
+``--quick`` runs 200 and 1,000 synthetic documents instead. The peer of every ratio is the
+local engine measured on the same workload, right before the Ray run.
 """
 
 from __future__ import annotations
@@ -90,8 +92,22 @@ def tables(out: Path) -> dict[str, object]:
     return {t: pq.read_table(out / f"{t}.parquet") for t in ("documents", "beads", "flags")}
 
 
+def save(row: dict[str, object]) -> None:
+    """Put ``row`` into the results file (replacing its workload's earlier row)."""
+    old = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    rows = [r for r in old.get("rows", []) if r["workload"] != row["workload"]] + [row]
+    result: dict[str, object] = {"cores": len(os.sched_getaffinity(0)), "rows": rows}
+    syn = {r["workload"]: r for r in rows if str(r["workload"]).startswith("synthetic")}
+    small, big = syn.get("synthetic-1000"), syn.get("synthetic-10000")
+    for engine in ("local", "ray"):
+        if small and big and f"{engine}_peak_mb" in small and f"{engine}_peak_mb" in big:
+            ratio = float(big[f"{engine}_peak_mb"]) / float(small[f"{engine}_peak_mb"])
+            result[f"{engine}_peak_growth_1k_to_10k"] = round(ratio, 3)
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
 def compare_engines(name: str, source: list[str], n_docs: int, model: str, tmp: Path) -> dict:
-    """Run local then Ray on the same input; both into fresh folders."""
+    """Run local then Ray on the same input; both into fresh folders; save after each."""
     row: dict[str, object] = {"workload": name, "documents": n_docs, "encoder": model}
     outs = {}
     for engine in ("local", "ray"):
@@ -104,6 +120,7 @@ def compare_engines(name: str, source: list[str], n_docs: int, model: str, tmp: 
         row[f"{engine}_peak_mb"] = round(peak / 2**20)
         print(f"{name:>16} {engine:>5}: {secs:8.1f} s  {n_docs / secs:7.2f} docs/s  "
               f"peak {peak / 2**20:6.0f} MB", flush=True)  # fmt: skip
+        save(row)
     a, b = tables(outs["local"]), tables(outs["ray"])
     row["identical_tables"] = all(a[t].equals(b[t]) for t in a)
     row["ray_overhead"] = round(float(row["ray_s"]) / float(row["local_s"]) - 1, 3)
@@ -111,6 +128,7 @@ def compare_engines(name: str, source: list[str], n_docs: int, model: str, tmp: 
     row["error_documents"] = len({r["doc_id"] for r in docs if r["status"] == "error"})
     print(f"{name:>16}: identical tables {row['identical_tables']}, Ray overhead "
           f"{row['ray_overhead']:+.1%}", flush=True)  # fmt: skip
+    save(row)
     return row
 
 
@@ -118,9 +136,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="200 and 1,000 synthetic documents")
     ap.add_argument("--skip-ntrex", action="store_true")
+    ap.add_argument("--no-warm-up", action="store_true", help="the cache is already warm")
     args = ap.parse_args()
     sizes = (200, 1000) if args.quick else (1000, 10000)
-    rows = []
     with tempfile.TemporaryDirectory(prefix="corpus-bench-") as tmp_name:
         tmp = Path(tmp_name)
         if not args.skip_ntrex:
@@ -128,22 +146,14 @@ def main() -> int:
                      f"en={_ntrex.path('en')}", "--version", f"ru={_ntrex.path('ru')}",
                      "--version", f"vi={_ntrex.path('vi')}"]  # fmt: skip
             n = len(dict.fromkeys(_ntrex.doc_ids()))
-            warm, _ = measure(corpus_cmd(ntrex, tmp / "warm", "local", "e5-small"))
-            print(f"{'ntrex-dev':>16} warm-up (cold cache): {warm:.1f} s", flush=True)
-            row = compare_engines("ntrex-dev", ntrex, n, "e5-small", tmp)
-            row["cold_cache_local_s"] = round(warm, 2)
-            rows.append(row)
+            if not args.no_warm_up:
+                warm, _ = measure(corpus_cmd(ntrex, tmp / "warm", "local", "e5-small"))
+                print(f"{'ntrex-dev':>16} warm-up (cold cache): {warm:.1f} s", flush=True)
+            compare_engines("ntrex-dev", ntrex, n, "e5-small", tmp)
         for size in sizes:
             src = _synthetic.write_corpus(tmp / f"syn{size}.jsonl", size)
-            rows.append(compare_engines(f"synthetic-{size}", [str(src)], size, "hash", tmp))
-    result = {"cores": len(os.sched_getaffinity(0)), "rows": rows}
-    syn = [r for r in rows if str(r["workload"]).startswith("synthetic")]
-    if len(syn) == 2:
-        for engine in ("local", "ray"):
-            small, big = (float(r[f"{engine}_peak_mb"]) for r in syn)
-            result[f"{engine}_peak_growth"] = round(big / small, 3)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
+            compare_engines(f"synthetic-{size}", [str(src)], size, "hash", tmp)
+    print(RESULTS.read_text(encoding="utf-8"))
     return 0
 
 
