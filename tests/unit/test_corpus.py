@@ -113,19 +113,31 @@ def test_pool_of_two_workers_gives_the_same_tables(tmp_path: Path) -> None:
     assert read_tables(tmp_path / "one") == read_tables(tmp_path / "two")
 
 
+def _children(pid: int) -> list[int]:
+    """Pool workers of a process (Linux /proc; empty elsewhere)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in path.read_text().split()] if path.exists() else []
+    return [k for k in kids if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()]
+
+
 def test_killed_run_resumes_with_only_the_remaining_documents(tmp_path: Path) -> None:
     n = 40
     src = write_jsonl(tmp_path / "c.jsonl", table_rows(n, bad=False))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "driftscope", "corpus", str(src), "-o", str(out), "--model",
-           "hash", "--workers", "1", "--presegmented", "-q"]  # fmt: skip
+           "hash", "--workers", "2", "--presegmented", "-q"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT / "toolkit")}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while len(parts(out)) < 5 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "workers outlived the driver"
     done = len(parts(out))
     assert 5 <= done < n, done
     assert not list(out.glob("*.parquet")), "a killed run left a table"

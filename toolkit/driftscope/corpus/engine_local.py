@@ -13,6 +13,8 @@ import functools
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -56,7 +58,15 @@ def pin_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-def _init(cfg: PipelineConfig, reports: bool, threads: int) -> None:
+def _exit_with(parent: int) -> None:
+    # A driver killed with SIGKILL cannot stop its pool: the workers would live on, idle.
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _init(cfg: PipelineConfig, reports: bool, threads: int, parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     pin_threads(threads)
     from driftscope.embed import get_encoder
 
@@ -101,7 +111,8 @@ def run_local(
             yield process(job, encoder, cfg, reports)
         return
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, ctx, initializer=_init, initargs=(cfg, reports, threads))
+    args = (cfg, reports, threads, os.getpid())
+    pool = ProcessPoolExecutor(workers, ctx, initializer=_init, initargs=args)
     pending: set[Future[DocRows]] = set()
     it = iter(jobs)
     try:
