@@ -46,7 +46,7 @@ class Timed:
             self.seconds += time.perf_counter() - t0
 
 
-def main(n_docs: int = 12) -> int:
+def main(n_docs: int = 8) -> int:
     src = LineParallel(
         (("en", _ntrex.path("en")), ("ru", _ntrex.path("ru")), ("vi", _ntrex.path("vi"))),
         _ntrex.NTREX / "DOCUMENT_IDS.tsv",
