@@ -1,4 +1,4 @@
-"""Coverage: pure counting over bead lists, document grouping, and the CLI with a fake aligner."""
+"""Coverage: pure counting over bead lists, and the CLI (a view over the corpus engine)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from collections.abc import Sequence
 from html import unescape
 from pathlib import Path
 
-import driftscope.cli.coverage as cli_coverage
 import pytest
 from driftscope.cli import run
 from driftscope.coverage import (
-    align_groups,
     coverage_csv,
     coverage_from_alignments,
     pair_coverage,
@@ -71,31 +69,8 @@ def test_coverage_rejects_inconsistent_inputs() -> None:
         coverage_from_alignments("xx", {}, {"en": [1]})
 
 
-def _by_index(src: Sequence[str], tgt: Sequence[str]) -> list[Bead]:
-    """A fake aligner: pair texts whose first word matches, else 1-0 / 0-1 (monotone)."""
-    beads, j = [], 0
-    for i, s in enumerate(src):
-        key = s.split()[0]
-        k = next((k for k in range(j, len(tgt)) if tgt[k].split()[0] == key), None)
-        if k is None:
-            beads.append(B([i], []))
-            continue
-        beads += [B([], [x]) for x in range(j, k)] + [B([i], [k])]
-        j = k + 1
-    return beads + [B([], [x]) for x in range(j, len(tgt))]
-
-
-def test_align_groups_with_fake_aligner() -> None:
-    docs = {"en": [["1 a", "2 b", "3 c"], ["4 d"]], "ru": [["1 a", "3 c"], ["4 d", "9 z"]]}
-    steps = []
-    rep = align_groups("en", docs, _by_index, ["x", "y"], on_step=lambda: steps.append(1))
-    assert len(steps) == 2 and version_pairs("en", ["en", "ru", "vi"]) == [
-        ("en", "ru"),
-        ("en", "vi"),
-        ("ru", "vi"),
-    ]
-    (t,) = rep.totals
-    assert (t.represented, t.omitted, t.added) == (3, 1, 1)
+def test_version_pairs_original_first_then_each_pair() -> None:
+    assert version_pairs("en", ["en", "ru", "vi"]) == [("en", "ru"), ("en", "vi"), ("ru", "vi")]
 
 
 def _write(path: Path, lines: list[str], crlf: bool = True) -> Path:
@@ -103,34 +78,42 @@ def _write(path: Path, lines: list[str], crlf: bool = True) -> Path:
     return path
 
 
-def test_cli_coverage_groups_by_doc_ids(tmp_path: Path, monkeypatch, capsys) -> None:
-    ids = _write(tmp_path / "DOCUMENT_IDS.tsv", ["d1", "d1", "d1", "d2", "d2"])
-    en = _write(tmp_path / "x.eng.txt", ["1 One.", "2 Two.", "3 Three.", "4 Four.", "5 Five."])
-    ru = _write(tmp_path / "x.rus.txt", ["1 Один.", "7 Лишнее.", "3 Три.", "4 Четыре.", "5 Пять."])
-    monkeypatch.setattr(cli_coverage, "_align_fn", lambda encoder, seed: _by_index)
+def test_cli_coverage_groups_by_doc_ids(tmp_path: Path, capsys) -> None:
+    ids = _write(tmp_path / "DOCUMENT_IDS.tsv", ["d1"] * 8 + ["d2"] * 6)
+    en = [f"{i} Sentence number {i} in English." for i in range(1, 15)]
+    ru = [f"{i} Предложение номер {i} по-русски." for i in range(1, 15)]
+    ru[3] = "77 Совсем лишнее предложение."  # replaces the original's 4th line
+    en_path = _write(tmp_path / "x.eng.txt", en)
+    ru_path = _write(tmp_path / "x.rus.txt", ru)
     base = [
         "coverage",
         "--original",
-        str(en),
+        str(en_path),
         "--version",
-        str(ru),
+        str(ru_path),
         "--doc-ids",
         str(ids),
         "--presegmented",
+        "--model",
+        "hash",
+        "--workers",
+        "1",
         "-q",
     ]
     assert run([*base, "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["versions"] == ["eng", "rus"]
     row = d["against_original"][0]
-    assert (row["n_src"], row["represented"], row["omitted"], row["added"]) == (5, 4, 1, 1)
+    assert (row["n_src"], row["represented"], row["omitted"], row["added"]) == (14, 13, 1, 1)
     assert {r["doc_id"] for r in d["documents"]} == {"d1", "d2"}
+    d1 = next(r for r in d["documents"] if r["doc_id"] == "d1")
+    assert (d1["omitted"], d1["added"]) == (1, 1)
     out = tmp_path / "cov.html"
     assert run([*base, "--format", "html", "-o", str(out)]) == 0
     html = unescape(out.read_text(encoding="utf-8"))
-    assert "default-src 'none'" in html and 'id="matrix-table"' in html and "80.0%" in html
+    assert "default-src 'none'" in html and 'id="matrix-table"' in html and "92.9%" in html
     assert run([*base, "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("src,tgt,doc_id")
     bad = _write(tmp_path / "ids2.tsv", ["d1"])
-    assert run([*base[:-2], "--doc-ids", str(bad), "--presegmented"]) == 2
+    assert run([*base[:5], "--doc-ids", str(bad), "--presegmented", "-q"]) == 2
     assert "document ids" in capsys.readouterr().err

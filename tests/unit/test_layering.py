@@ -22,6 +22,8 @@ ALLOWED = {
     "quality": LEAF | {"quality", "embed", "ingest"},
     "report": LEAF | {"report"},
     "coverage": LEAF | {"coverage", "align", "embed", "ingest", "evaluate"},
+    # above pipeline, below cli: runs pipeline.run_documents per document
+    "corpus": LEAF | {"corpus", "pipeline", "ingest", "embed", "coverage", "report"},
 }
 
 
@@ -73,8 +75,9 @@ def _modules_after(code: str) -> set[str]:
 def test_import_and_help_do_not_load_torch() -> None:
     mods = _modules_after(
         "import driftscope, driftscope.ingest, driftscope.embed, driftscope.model"
+        ", driftscope.corpus"
     )
-    assert not {"torch", "sentence_transformers", "transformers"} & mods
+    assert not {"torch", "sentence_transformers", "transformers", "ray", "pyarrow"} & mods
     code = (
         "import sys\nfrom driftscope.cli import run\n"
         "sys.argv=['driftscope','--help']\ntry:\n    run(['--help'])\nexcept SystemExit:\n    pass"

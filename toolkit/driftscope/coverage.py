@@ -3,7 +3,8 @@
 Per version: the share of the original's segments represented (aligned to something), omitted
 (aligned to nothing) and the share of the version's own segments added (no source); and a
 matrix over every pair of versions. :func:`coverage_from_alignments` is pure (bead lists in,
-counts out); :func:`align_groups` runs an aligner over documents to produce those bead lists.
+counts out); ``driftscope.corpus.coverage`` runs the corpus engine over documents and builds a
+:class:`CoverageReport` from its per-document counts.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ import csv
 import io
 import itertools
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 from driftscope.errors import InputError
 from driftscope.model import Bead
-
-AlignFn = Callable[[Sequence[str], Sequence[str]], Sequence[Bead]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,41 +179,6 @@ def version_pairs(original: str, versions: Sequence[str]) -> list[tuple[str, str
     """Original against each version, then every pair of versions (for the full matrix)."""
     others = [v for v in versions if v != original]
     return [(original, v) for v in others] + list(itertools.combinations(others, 2))
-
-
-def align_groups(
-    original: str,
-    docs: Mapping[str, Sequence[Sequence[str]]],
-    align_fn: AlignFn,
-    doc_ids: Sequence[str] = (),
-    on_step: Callable[[], None] | None = None,
-) -> CoverageReport:
-    """Align every version pair document by document, then count coverage.
-
-    Args:
-        original: id of the original version.
-        docs: ``version id -> [segment texts of document 0, ...]``.
-        align_fn: ``(src_texts, tgt_texts) -> beads`` (e.g. :func:`driftscope.align.align` bound
-            to an encoder, config and rng).
-        doc_ids: document names.
-        on_step: called after each aligned document pair (progress).
-    """
-    pairs = version_pairs(original, list(docs))
-    alignments: dict[tuple[str, str], list[Sequence[Bead]]] = {}
-    for src, tgt in pairs:
-        alignments[(src, tgt)] = []
-        for a, b in zip(docs[src], docs[tgt], strict=True):
-            if a and b:
-                alignments[(src, tgt)].append(align_fn(a, b))
-            else:  # nothing to align against: every segment is omitted or added
-                alignments[(src, tgt)].append(
-                    [Bead((i,), ()) for i in range(len(a))]
-                    + [Bead((), (j,)) for j in range(len(b))]
-                )
-            if on_step is not None:
-                on_step()
-    sizes = {v: [len(d) for d in ds] for v, ds in docs.items()}
-    return coverage_from_alignments(original, alignments, sizes, doc_ids)
 
 
 def coverage_csv(report: CoverageReport) -> str:

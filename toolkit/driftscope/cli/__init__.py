@@ -42,7 +42,7 @@ _EXITS = (click.exceptions.Exit, typer.Exit)
 _ABORTS = (click.exceptions.Abort, typer.Abort)
 
 # Modules that register commands; each is imported at start-up and must stay light.
-COMMAND_MODULES = ("ingest", "score", "align", "flags", "report", "coverage")
+COMMAND_MODULES = ("ingest", "score", "align", "flags", "report", "coverage", "corpus")
 
 
 def _version_callback(value: bool) -> None:

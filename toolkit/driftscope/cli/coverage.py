@@ -1,6 +1,8 @@
 """``driftscope coverage``: what each language version keeps, omits and adds, over documents.
 
-A thin layer over :mod:`driftscope.coverage`; heavy modules are imported inside the body.
+A thin view over the corpus engine (:func:`driftscope.corpus.coverage`): the same per-document
+pipeline as ``driftscope corpus``, reduced to coverage counts. Heavy modules are imported
+inside the body.
 """
 
 from __future__ import annotations
@@ -11,60 +13,18 @@ from typing import Annotated, Any
 import typer
 
 from driftscope.cli import app
-from driftscope.cli._common import check_output_path, emit, in_range, progress, setup_logging
-from driftscope.errors import ConfigError, InputError
+from driftscope.cli._common import (
+    BackendOption,
+    check_backend,
+    check_output_path,
+    emit,
+    in_range,
+    progress,
+    setup_logging,
+)
+from driftscope.errors import ConfigError
 
 COVERAGE_FORMATS = ("csv", "json", "html")
-
-
-def _version_id(spec: str) -> tuple[str, Path]:
-    """``ID=PATH`` or ``PATH`` (id: the last dotted part of the stem, e.g. ``ref.rus`` -> rus)."""
-    if "=" in spec and not Path(spec).exists():
-        vid, _, path = spec.partition("=")
-        return vid, Path(path)
-    stem = Path(spec).stem
-    return stem.rsplit(".", 1)[-1], Path(spec)
-
-
-def read_doc_ids(path: Path) -> list[str]:
-    """First column of a DOCUMENT_IDS.tsv, one id per line (CRLF or LF)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
-    ids = [line.split("\t", 1)[0].strip() for line in text.splitlines()]
-    if not ids or not all(ids):
-        raise InputError(f"{path}: empty document id")
-    return ids
-
-
-def load_groups(path: Path, doc_ids: list[str] | None, presegmented: bool) -> list[list[str]]:
-    """Segment texts of one version, grouped by document (one group without ``doc_ids``)."""
-    from driftscope.ingest import detect_language, read_document, read_lines, segment_text
-
-    if doc_ids is None:
-        return [list(read_document(path, presegmented=presegmented).texts)]
-    lines = read_lines(path)
-    if len(lines) != len(doc_ids):
-        raise InputError(f"{path}: {len(lines)} lines but {len(doc_ids)} document ids")
-    lang = "" if presegmented else detect_language("\n".join(lines[:200]))[0]
-    groups: dict[str, list[str]] = {}
-    for did, line in zip(doc_ids, lines, strict=True):
-        segs = [line.strip()] if presegmented else segment_text(line, lang)
-        groups.setdefault(did, []).extend(s for s in segs if s.strip())
-    return list(groups.values())
-
-
-def _align_fn(encoder: str, seed: int) -> Any:
-    import numpy as np
-
-    from driftscope.align import AlignConfig, align
-    from driftscope.embed import get_encoder
-
-    enc = get_encoder(encoder) if encoder else get_encoder()
-    cfg = AlignConfig()
-    rng = np.random.default_rng(seed)
-    return lambda a, b: align(list(a), list(b), enc, cfg, rng).beads
 
 
 @app.command("coverage")
@@ -94,32 +54,40 @@ def coverage_cmd(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the aligner's sampling.", callback=in_range(0))
     ] = 0,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", help="Worker processes (0: one per core).", callback=in_range(0)),
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
+    backend: BackendOption = None,
 ) -> None:
     """Share of the original's segments each version represents, omits and adds."""
-    from driftscope.coverage import align_groups, coverage_csv, coverage_json, version_pairs
+    from driftscope.cli.corpus import line_parallel
+    from driftscope.corpus import CorpusConfig, coverage
+    from driftscope.coverage import coverage_csv, coverage_json
+    from driftscope.pipeline import PipelineConfig
 
     if fmt not in COVERAGE_FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(COVERAGE_FORMATS)}, not {fmt!r}")
     setup_logging(quiet)
-    specs = [_version_id(str(original))] + [_version_id(v) for v in version]
+    check_backend(backend)
+    src = line_parallel(str(original), version, doc_ids)
+    inputs = [p for _, p in src.versions] + ([src.doc_ids] if src.doc_ids else [])
     if out is not None:  # fail before aligning anything
-        check_output_path(out, [p for _, p in specs] + ([doc_ids] if doc_ids else []))
-    ids = read_doc_ids(doc_ids) if doc_ids else None
-    docs = {vid: load_groups(p, ids, presegmented) for vid, p in specs}
-    names = list(dict.fromkeys(ids)) if ids else [specs[0][0]]
-    steps = len(version_pairs(specs[0][0], list(docs))) * len(names)
+        check_output_path(out, inputs)
+    cfg = CorpusConfig(
+        pipeline=PipelineConfig(model=encoder or None, seed=seed, backend=backend),
+        presegmented=presegmented,
+        workers=workers,
+        quiet=quiet,
+    )
     with progress(quiet) as bar:
-        task = bar.add_task("aligning documents", total=steps) if bar else None
-        report = align_groups(
-            specs[0][0],
-            docs,
-            _align_fn(encoder, seed),
-            names,
-            on_step=(lambda: bar.advance(task)) if bar else None,
+        task = bar.add_task("aligning documents", total=None) if bar else None
+        report = coverage(
+            src, cfg, progress=(lambda d, _s, _e: bar.update(task, completed=d)) if bar else None
         )
     text = {"csv": coverage_csv, "json": coverage_json, "html": _coverage_html}[fmt](report)
-    emit(text, out, [p for _, p in specs] + ([doc_ids] if doc_ids else []))
+    emit(text, out, inputs)
 
 
 def _coverage_html(report: Any) -> str:

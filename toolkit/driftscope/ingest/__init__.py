@@ -11,6 +11,7 @@ from driftscope.ingest.document import (
     document_from_texts,
     read_document,
     read_lines,
+    text_document,
     text_lines,
 )
 from driftscope.ingest.langid import detect_language
@@ -40,5 +41,6 @@ __all__ = [
     "read_versions",
     "segment_text",
     "text_lines",
+    "text_document",
     "split_document",
 ]

@@ -8,6 +8,7 @@ contradicts the text all raise :class:`InputError` with ``path:line`` context.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from driftscope.errors import InputError
@@ -94,36 +95,71 @@ def read_document(
     """
     p = Path(path)
     decoded = read_text(p)
+    doc = text_document(
+        decoded.text,
+        lang,
+        doc_id=doc_id or p.stem,
+        source=str(path),
+        presegmented=presegmented,
+        role=role,
+        detect_segments=detect_segments,
+        max_segment_chars=max_segment_chars,
+    )
+    return replace(doc, sha256=decoded.sha256, encoding=decoded.encoding)
+
+
+def text_document(
+    text: str,
+    lang: str | None,
+    *,
+    doc_id: str,
+    source: str,
+    presegmented: bool = False,
+    role: str = "",
+    detect_segments: bool = True,
+    max_segment_chars: int = MAX_SEGMENT_CHARS,
+    check_lang: bool = True,
+) -> Document:
+    """Clean-text counterpart of :func:`read_document` (same checks; ``source`` names it).
+
+    ``text`` is already decoded and cleaned (:func:`~driftscope.ingest.decode.clean_text`);
+    corpus inputs (tables, line-parallel files) build their documents with it.
+    ``check_lang=False`` takes ``lang`` without checking it against the text (a language the
+    caller detected on a larger sample, e.g. a whole file).
+
+    Raises:
+        InputError: as :func:`read_document`, with ``source`` as the location.
+    """
     if lang is None:
-        det_lang, det_prob = detect_language(decoded.text[:_SAMPLE_CHARS])
+        det_lang, det_prob = detect_language(text[:_SAMPLE_CHARS])
         if not det_lang:
-            raise InputError(f"{p}: cannot detect the language (too little text); give it")
+            raise InputError(f"{source}: cannot detect the language (too little text); give it")
         lang, lang_prob, lang_source = det_lang, det_prob, "detected"
-    else:
-        check_language(decoded.text, lang, str(p))
+    elif check_lang:
+        check_language(text, lang, source)
         lang, lang_prob, lang_source = lang.strip().lower(), 1.0, "given"
-    raw = split_document(decoded.text, lang, presegmented)
+    else:
+        lang, lang_prob, lang_source = lang.strip().lower(), 1.0, "detected"
+    raw = split_document(text, lang, presegmented)
     if not raw:
-        raise InputError(f"{p}: no segments")
+        raise InputError(f"{source}: no segments")
     segments = []
     for i, r in enumerate(raw):
         if len(r.text) > max_segment_chars:
             raise InputError(
-                f"{p}:{r.line + 1}: a segment of {len(r.text)} characters (limit "
+                f"{source}:{r.line + 1}: a segment of {len(r.text)} characters (limit "
                 f"{max_segment_chars}); is this text split into sentences or lines?"
             )
         s_lang, s_prob = detect_language(r.text) if detect_segments else ("", 0.0)
         segments.append(Segment(i, r.text, r.start, r.end, r.paragraph, s_lang, s_prob))
     return Document(
-        doc_id=doc_id or p.stem,
+        doc_id=doc_id,
         lang=lang,
         segments=tuple(segments),
         lang_prob=lang_prob,
         lang_source=lang_source,
         role=role,
-        source=str(path),
-        sha256=decoded.sha256,
-        encoding=decoded.encoding,
+        source=source,
     )
 
 

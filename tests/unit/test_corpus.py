@@ -1,0 +1,168 @@
+"""Corpus engine: inputs, tables, error rows, resume (also after a killed run), local pool, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from html import unescape
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from driftscope.cli import run
+from driftscope.corpus import CorpusConfig, LineParallel, iter_jobs, plan_chains, run_corpus
+from driftscope.errors import InputError
+from driftscope.pipeline import PipelineConfig
+
+from tests.corpus_helpers import parts, read_tables, table_rows, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[2]
+HASH = CorpusConfig(pipeline=PipelineConfig(model="hash"), workers=1, presegmented=True)
+
+
+def test_plan_chains_star_relay_and_all_pairs() -> None:
+    assert plan_chains([("en", "original"), ("ru", ""), ("vi", "")]) == (
+        ("en", "ru"),
+        ("en", "vi"),
+    )
+    assert plan_chains([("ru", "original"), ("vi", "relay"), ("en", "mt")]) == (("ru", "vi", "en"),)
+    full = plan_chains([("en", "original"), ("ru", ""), ("vi", "")], all_pairs=True)
+    assert full[-1] == ("ru", "vi") and len(full) == 3
+    # a chain already compares its hops and the direct pair: all_pairs adds nothing there
+    assert plan_chains([("ru", "original"), ("vi", "relay"), ("en", "mt")], True) == (
+        ("ru", "vi", "en"),
+    )
+
+
+def _lines(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_line_parallel_groups_documents_and_isolates_bad_bytes(tmp_path: Path) -> None:
+    ids = _lines(tmp_path / "DOCUMENT_IDS.tsv", [b"a", b"a", b"b", b"c", b"c"])
+    en = _lines(tmp_path / "en.txt", [b"One.", b"Two.", b"Three.", b"Four.", b"Five."])
+    ru = _lines(tmp_path / "ru.txt", ["Один.".encode(), b"\xff\xfe", b"x", b"y", b"z"])
+    jobs = list(iter_jobs(LineParallel((("en", en), ("ru", ru)), ids)))
+    assert [j.doc_id for j in jobs] == ["a", "b", "c"]
+    assert "ru.txt:2: not valid UTF-8" in jobs[0].error and not jobs[1].error
+    assert jobs[2].versions[0].text == "Four.\nFive." and jobs[2].chains == (("en", "ru"),)
+    assert len({j.key for j in jobs}) == 3
+    short = _lines(tmp_path / "vi.txt", [b"one"])
+    with pytest.raises(InputError, match="1 lines but 5 document ids"):
+        list(iter_jobs(LineParallel((("en", en), ("vi", short)), ids)))
+
+
+def test_jsonl_and_parquet_tables_give_the_same_jobs(tmp_path: Path) -> None:
+    rows = table_rows(3)
+    a = list(iter_jobs(write_jsonl(tmp_path / "c.jsonl", rows)))
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "c.parquet")
+    b = list(iter_jobs(tmp_path / "c.parquet"))
+    assert a == b and [j.doc_id for j in a] == ["doc000", "doc001", "doc002"]
+    assert a[0].chains == (("en", "b"), ("en", "c"))
+
+
+def test_manifest_folder_is_one_document_per_manifest() -> None:
+    (job,) = iter_jobs(ROOT / "corpora")
+    assert job.manifest.endswith("manifest.toml") and job.chains == (("ru", "vi", "en"),)
+
+
+def test_run_corpus_tables_error_rows_index_and_resume(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(6))
+    out = tmp_path / "out"
+    s = run_corpus(src, out, HASH)
+    assert (s.documents, s.processed, s.skipped, s.errors) == (6, 6, 0, 2)
+    t = read_tables(out)
+    errors = {r["doc_id"]: r["error"] for r in t["documents"] if r["status"] == "error"}
+    assert set(errors) == {"doc001", "doc002"}
+    assert "no segments" in errors["doc001"] and "'de'" in errors["doc002"]
+    ok = [r for r in t["documents"] if r["status"] == "ok"]
+    assert [r["comparison"] for r in ok[:2]] == ["en-b", "en-c"]
+    # doc000 drops its third sentence in version b: one omission, counted and flagged
+    first = ok[0]
+    assert (first["n_src"], first["omitted"], first["represented"]) == (5, 1, 4)
+    assert first["flags_omission"] >= 1 and first["ci_low"] <= first["mean_similarity"]
+    n_beads = sum(r["beads"] for r in ok)
+    assert len(t["beads"]) == n_beads and len(t["flags"]) == sum(r["flags"] for r in ok)
+    assert isinstance(t["beads"][0]["src"], list) and t["beads"][0]["src_text"]
+    html = unescape((out / "index.html").read_text(encoding="utf-8"))
+    assert 'id="matrix-table"' in html and "doc002" in html and "default-src 'none'" in html
+    again = run_corpus(src, out, HASH)
+    assert (again.processed, again.skipped) == (0, 6) and read_tables(out) == t
+
+
+def test_reports_are_linked_from_the_index(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(2, bad=False))
+    cfg = CorpusConfig(pipeline=PipelineConfig(model="hash"), workers=1, reports=True)
+    run_corpus(src, tmp_path / "out", cfg)
+    reports = sorted((tmp_path / "out" / "reports").glob("*.html"))
+    assert len(reports) == 2
+    assert f'href="reports/{reports[0].name}"' in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_pool_of_two_workers_gives_the_same_tables(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(6))
+    run_corpus(src, tmp_path / "one", HASH)
+    pool = CorpusConfig(pipeline=PipelineConfig(model="hash"), workers=2, presegmented=True)
+    run_corpus(src, tmp_path / "two", pool)
+    assert read_tables(tmp_path / "one") == read_tables(tmp_path / "two")
+
+
+def _children(pid: int) -> list[int]:
+    """Pool workers of a process (Linux /proc; empty elsewhere)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in path.read_text().split()] if path.exists() else []
+    return [k for k in kids if b"spawn_main" in Path(f"/proc/{k}/cmdline").read_bytes()]
+
+
+def test_killed_run_resumes_with_only_the_remaining_documents(tmp_path: Path) -> None:
+    n = 40
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(n, bad=False))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "driftscope", "corpus", str(src), "-o", str(out), "--model",
+           "hash", "--workers", "2", "--presegmented", "-q"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "toolkit")}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(parts(out)) < 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if Path(f"/proc/{w}").exists()], "workers outlived the driver"
+    done = len(parts(out))
+    assert 5 <= done < n, done
+    assert not list(out.glob("*.parquet")), "a killed run left a table"
+    resumed = run_corpus(src, out, HASH)
+    assert (resumed.skipped, resumed.processed) == (done, n - done)
+    run_corpus(src, tmp_path / "whole", HASH)
+    assert read_tables(out) == read_tables(tmp_path / "whole")
+
+
+def test_cli_corpus_line_parallel(tmp_path: Path, capsys) -> None:
+    ids = _lines(tmp_path / "DOCUMENT_IDS.tsv", [b"a"] * 4 + [b"b"] * 4)
+    texts = [f"Sentence {i} is about the weather in spring." for i in range(8)]
+    en = _lines(tmp_path / "en.txt", [t.encode() for t in texts])
+    de = _lines(tmp_path / "b.txt", [t.replace("weather", "rain").encode() for t in texts])
+    out = tmp_path / "out"
+    args = ["corpus", str(ids), "-o", str(out), "--original", f"en={en}", "--version",
+            f"b={de}", "--model", "hash", "--workers", "1", "--presegmented"]  # fmt: skip
+    assert run([*args, "-q"]) == 0
+    docs = read_tables(out)["documents"]
+    assert [(r["doc_id"], r["comparison"], r["n_src"]) for r in docs] == [
+        ("a", "en-b", 4),
+        ("b", "en-b", 4),
+    ]
+    assert json.loads((out / "signature.json").read_text())["corpus"]["presegmented"] is True
+    assert run([*args]) == 0
+    assert "2 documents (0 processed, 2 already done, 0 failed)" in capsys.readouterr().err
+    assert run(["corpus", str(tmp_path / "nope.jsonl"), "-o", str(out), "-q"]) == 2
+    assert run(["corpus", str(ids), "-o", str(out), "--engine", "spark", "-q"]) == 2

@@ -1,0 +1,237 @@
+"""The Ray engine: Ray Data embedding on an actor pool, per-document analysis as Ray tasks.
+
+Layer: corpus; the only module that imports ray (inside functions). The pipeline, following
+Ray Data's batch-inference pattern:
+
+1. the driver streams the input once, skips committed documents and writes the rest to JSONL
+   shards next to the output (bounded memory; workers read them, so on a cluster ``OUT`` must
+   be on storage every node sees);
+2. ``read``: one task per shard streams its jobs, in groups sorted by size so that a batch
+   holds documents of similar length;
+3. ``embed``: ``map_batches`` over an actor pool, one encoder per actor (``num_gpus`` each),
+   :func:`~driftscope.corpus.work.prepare` and
+   :func:`~driftscope.corpus.work.embed_versions` per document;
+4. ``analyse``: ``map_batches`` with a function, so Ray tasks: alignment, flags and rows
+   (:func:`~driftscope.corpus.work.analyse`), window concatenations embedded in the task;
+5. the driver iterates the results and commits each document as it arrives.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from driftscope.corpus.engine_local import EngineError, default_workers, pin_threads
+from driftscope.corpus.inputs import Job
+from driftscope.corpus.tables import DocRows
+from driftscope.corpus.work import Prepared, analyse, embed_prepared, prepare
+from driftscope.model import Document, from_dict, to_dict
+from driftscope.pipeline import PipelineConfig
+
+log = logging.getLogger(__name__)
+SHARD_JOBS = 256  # jobs per shard file (one read task each)
+SIZE_GROUP = 64  # jobs sorted by size together before batching
+
+
+@dataclass(frozen=True, slots=True)
+class RayOptions:
+    """How to use Ray.
+
+    Attributes:
+        address: ``""`` (a Ray already initialised in this process, else a local one started
+            and stopped here), ``"auto"`` or ``ADDR`` of a running cluster.
+        num_cpus: CPUs of the local Ray started here (0: all cores).
+        num_gpus: GPUs per embedding actor (0: CPU actors).
+        actors: embedding actors (0: one per GPU with ``num_gpus``, else one).
+        batch_size: documents per embedding batch.
+        actor_cpus: CPUs reserved per embedding actor; task_cpus: per analysis task.
+    """
+
+    address: str = ""
+    num_cpus: int = 0
+    num_gpus: float = 0.0
+    actors: int = 0
+    batch_size: int = 8
+    actor_cpus: float = 1.0
+    task_cpus: float = 1.0
+
+
+def _prepared_to_json(prep: Prepared) -> str:
+    return json.dumps(to_dict({"job": prep.job, "docs": prep.docs, "error": prep.error}))
+
+
+def _prepared_from_json(text: str) -> Prepared:
+    d = json.loads(text)
+    docs = tuple(from_dict(Document, x) for x in d["docs"])
+    return Prepared(from_dict(Job, d["job"]), docs, d["error"])
+
+
+def _read_shard(batch: dict[str, Any]) -> Iterator[dict[str, list[str]]]:
+    """Ray Data UDF: stream the jobs of each shard file, groups sorted by size."""
+    for path in batch["path"]:
+        group: list[tuple[int, str]] = []
+        with open(str(path), encoding="utf-8") as fh:
+            for line in fh:
+                group.append((len(line), line))
+                if len(group) == SIZE_GROUP:
+                    yield {"job": [t for _, t in sorted(group)]}
+                    group = []
+        if group:
+            yield {"job": [t for _, t in sorted(group)]}
+
+
+class _Embedder:
+    """Ray Data callable class: one encoder per actor, per-document embedding."""
+
+    def __init__(self, model: str | None, prompt: str | None, threads: int) -> None:
+        from driftscope.embed import get_encoder
+
+        pin_threads(threads)
+        self.encoder = get_encoder(model, prompt=prompt)
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        out: dict[str, list[Any]] = {"prepared": [], "texts": [], "vectors": []}
+        for text in batch["job"]:
+            prep, vecs = embed_prepared(
+                prepare(from_dict(Job, json.loads(str(text)))), self.encoder
+            )
+            out["prepared"].append(_prepared_to_json(prep))
+            out["texts"].append(json.dumps(list(vecs), ensure_ascii=False))
+            arr = np.stack(list(vecs.values())) if vecs else np.zeros((0, 0), np.float32)
+            out["vectors"].append(arr.astype(np.float32, copy=False).tobytes())
+        return out
+
+
+def _analyse(
+    batch: dict[str, Any], cfg: PipelineConfig, reports: bool, threads: int
+) -> dict[str, list[str]]:
+    """Ray Data UDF run as Ray tasks: align, flag and build the rows of each document."""
+    from driftscope.embed import get_encoder
+
+    pin_threads(threads)
+    fallback = get_encoder(cfg.model, prompt=cfg.prompt)
+    out: dict[str, list[str]] = {"rows": [], "report": []}
+    for p, t, v in zip(batch["prepared"], batch["texts"], batch["vectors"], strict=True):
+        prep = _prepared_from_json(str(p))
+        texts = json.loads(str(t))
+        arr = np.frombuffer(bytes(v), np.float32).reshape(len(texts), -1) if texts else None
+        vectors = dict(zip(texts, arr, strict=True)) if arr is not None else {}
+        rows = analyse(prep, vectors, fallback, cfg, reports)
+        out["rows"].append(rows.to_json())
+        out["report"].append(rows.report)
+    return out
+
+
+def _write_shards(jobs: Iterable[Job], folder: Path) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: list[str] = []
+    fh: Any = None
+    n = 0
+    try:
+        for job in jobs:
+            if n % SHARD_JOBS == 0:
+                if fh:
+                    fh.close()
+                paths.append(str(folder / f"shard-{len(paths):06d}.jsonl"))
+                fh = open(paths[-1], "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+            fh.write(json.dumps(to_dict(job), ensure_ascii=False) + "\n")
+            n += 1
+    finally:
+        if fh:
+            fh.close()
+    return paths
+
+
+def _start(opts: RayOptions, quiet: bool) -> bool:
+    """Connect to or start Ray; True when this call started it (and must stop it)."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": not quiet}
+    kwargs["logging_level"] = logging.WARNING
+    try:
+        if opts.address:
+            ray.init(address=opts.address, **kwargs)
+        else:
+            ray.init(num_cpus=opts.num_cpus or default_workers(), **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as err:
+        raise EngineError(f"cannot start or reach Ray ({' '.join(str(err).split())})") from err
+    return True
+
+
+def _default_actors(ray: Any, num_gpus: float) -> int:
+    """One embedding actor per GPU slot of the cluster with ``num_gpus``, else one."""
+    if not num_gpus:
+        return 1
+    gpus = float(ray.cluster_resources().get("GPU", 0))
+    return max(1, int(gpus // num_gpus))
+
+
+def run_ray(
+    jobs: Iterable[Job],
+    cfg: PipelineConfig,
+    work: Path,
+    opts: RayOptions | None = None,
+    *,
+    reports: bool = False,
+    quiet: bool = False,
+) -> Iterator[DocRows]:
+    """Process ``jobs`` on Ray (see the module docstring); yield results as they arrive.
+
+    Args:
+        jobs: the documents still to do (streamed once, into shards under ``work``).
+        cfg: pipeline settings (``cfg.model`` names the encoder every actor and task builds).
+        work: a scratch folder under the output (removed afterwards).
+        opts: Ray settings.
+    Raises:
+        EngineError: Ray cannot be started or reached, or the Ray pipeline failed.
+    """
+    import ray
+
+    opts = opts or RayOptions()
+    shard_dir = work / f"ray-shards-{os.getpid()}"
+    shards = _write_shards(jobs, shard_dir)
+    if not shards:
+        shutil.rmtree(shard_dir, ignore_errors=True)
+        return
+    started = _start(opts, quiet)
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # the caller draws one bar for the whole corpus
+        if quiet:  # Ray Data configures its own loggers when imported; --quiet means quiet
+            logging.getLogger("ray.data").setLevel(logging.ERROR)
+        actors = opts.actors or _default_actors(ray, opts.num_gpus)
+        ds: Any = ray.data.from_items([{"path": p} for p in shards])
+        ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
+        ds = ds.map_batches(
+            _Embedder,
+            fn_constructor_args=(cfg.model, cfg.prompt, max(1, int(opts.actor_cpus))),
+            batch_size=opts.batch_size,
+            compute=ray.data.ActorPoolStrategy(size=actors),
+            num_cpus=opts.actor_cpus,
+            num_gpus=opts.num_gpus or None,
+        )
+        threads = max(1, int(opts.task_cpus))
+        ds = ds.map_batches(
+            _analyse, fn_args=(cfg, reports, threads), batch_size=1, num_cpus=opts.task_cpus
+        )
+        for batch in ds.iter_batches(batch_size=1, batch_format="numpy"):
+            for rows, report in zip(batch["rows"], batch["report"], strict=True):
+                found = DocRows.from_json(str(rows))
+                yield DocRows(found.key, found.doc_id, found.index, found.documents,
+                              found.beads, found.flags, str(report))  # fmt: skip
+    except ray.exceptions.RayError as err:
+        raise EngineError(f"the Ray pipeline failed: {' '.join(str(err).split())[:300]}") from err
+    finally:
+        shutil.rmtree(shard_dir, ignore_errors=True)
+        if started:
+            ray.shutdown()
