@@ -138,6 +138,7 @@ def rule_flags(
         flags += _length(e, base, c, low_sim)
         flags += _numbers_and_names(e, base, c)
         flags += _surface(e, base, c, low_sim)
+        flags += _reversal(e, base, c, low_sim)
         flags += _term_flags(e, c, low_sim)
     return flags
 
@@ -305,6 +306,20 @@ def _surface(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> l
         out.append(c.flag("untranslated", "low", e, e.script_mix, 0.2, note, (c.tgt(e),),
                           {**base, "script_mix": e.script_mix}))  # fmt: skip
     return out
+
+
+def _reversal(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> list[Flag]:
+    """A negation on one side with no counterpart on the other (one flag per bead). A bead
+    already flagged for low similarity gets none: its meaning is changed anyway."""
+    if not e.reversals or low_sim:
+        return []
+    r = e.reversals[0]
+    where = (c.src if r.side == "src" else c.tgt)(e, r.cue.start, r.cue.end)
+    other = "target" if r.side == "src" else "source"
+    note = f"negation {r.cue.text!r} has no counterpart in the {other}: meaning reversed?"
+    ev = {**base, "src_negations": r.src_count, "tgt_negations": r.tgt_count}
+    return [c.flag("meaning_reversal", "medium", e, float(len(e.reversals)), 0.0,
+                   note, (where,), ev)]  # fmt: skip
 
 
 def _term_flags(e: BeadEvidence, c: _Ctx, low_sim: bool) -> list[Flag]:

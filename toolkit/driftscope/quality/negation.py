@@ -1,0 +1,178 @@
+"""Negation on one side of a bead and not on the other: a meaning reversal. Stage layer.
+
+Sentence embeddings hardly see negation ("dependent" and "not dependent" are near
+neighbours), so a reversed statement keeps a typical similarity. This module finds negation
+cues (word lists per language: en, ru, vi, de, fr, zh; function words, not known errors),
+groups cues of one clause into one negation (Russian and French negative concord: "никто не",
+"ne ... pas"), and pairs the negations of the two sides:
+
+* with token vectors, a negation is matched when a word of its scope (the two words after
+  the cue) aligns to a target word that is itself negated (a cue within :data:`SCOPE` words
+  before it) or carries a negative affix ("independent" for "не зависит");
+* without them, the two sides only need the same number of negations.
+
+An unmatched negation on either side is :class:`Reversal` evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from driftscope.quality.mention import Mention
+from driftscope.quality.tokens import TokenVectors
+from driftscope.quality.wordalign import aligned_words, word_spans
+
+SCOPE = 4  # words after a cue that it negates; a cue this close to another is the same negation
+
+_CUES: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "not no never nobody none nothing neither nor nowhere without cannot n't".split()
+    ),
+    "ru": frozenset(
+        "не нет ни никогда никто ничто ничего никого никому ничем нигде никуда никак никакой "
+        "никакая никакое никакие никаких никакого ниоткуда нельзя без отнюдь".split()
+    ),
+    "vi": frozenset("không chẳng chả chưa đừng chớ".split()),
+    "de": frozenset(
+        "nicht kein keine keinen keinem keiner keines nie niemals niemand nichts nirgends "
+        "weder ohne".split()
+    ),
+    "fr": frozenset("ne n' pas jamais rien aucun aucune sans ni nullement".split()),
+}
+# Chinese is unspaced: single-character cues, minus the words in which they do not negate
+# (不过 "but", 非常 "very", 未来 "future", ...).
+_ZH_CUES = "不没沒无無非未别莫勿"
+_ZH_NOT = re.compile(
+    "不过|不過|不断|不斷|不少|不久|不仅|不僅|不但|不同|非常|无论|無論|未来|未來|别人|莫斯科"
+)
+# Vietnamese "không" is also "air/space" in compounds (không khí, phòng không "air defence",
+# hàng không "aviation") and a yes/no question particle at a clause end.
+_VI_NOT_NEXT = frozenset("khí gian quân kích phận trung lưu ảnh".split())
+_VI_NOT_PREV = frozenset("phòng hàng".split())
+# Words negative by an affix (independent, незавиcимый, dépendance is not) and the
+# Vietnamese syllables that negate the next one (vô điều kiện "unconditional").
+_NEG_AFFIX = re.compile(r"^(?:un|in|im|il|ir|non|dis|без|бес|не|dés|ohne)\w{3,}", re.IGNORECASE)
+_VI_NEG_PREFIX = frozenset("vô bất phi".split())
+_AUX = frozenset("phải là có được bị hề còn be is are was were do does did have has had".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """A negation on one side with no counterpart on the other."""
+
+    side: str  # "src" or "tgt": where the unmatched negation is
+    cue: Mention  # the cue, span in that side's text
+    src_count: int  # negations found in the source
+    tgt_count: int
+
+
+def _lang_key(lang: str) -> str:
+    return lang.split("-")[0].lower()
+
+
+def negations(text: str, lang: str) -> list[Mention]:
+    """Negations of ``text``: the first cue of each group (``key`` = the cue, lower case)."""
+    lg = _lang_key(lang)
+    if lg == "zh":
+        return _zh_negations(text)
+    cues = _CUES.get(lg)
+    if cues is None:
+        return []
+    spans = word_spans(text)
+    low = [text[a:b].lower().replace("’", "'") for a, b in spans]
+    out: list[Mention] = []
+    last = -(10**6)
+    for i, w in enumerate(low):
+        hit = w in cues or (lg == "en" and w.endswith("n't")) or (lg == "fr" and w == "n")
+        if lg == "vi" and w == "không":
+            nxt = low[i + 1] if i + 1 < len(low) else ""
+            prv = low[i - 1] if i else ""
+            tail = text[spans[i][1] : spans[i + 1][0] if i + 1 < len(spans) else len(text)]
+            hit = nxt not in _VI_NOT_NEXT and prv not in _VI_NOT_PREV and "?" not in tail
+        if not hit:
+            continue
+        if i - last > SCOPE:
+            a, b = spans[i]
+            out.append(Mention(w, text[a:b], a, b))
+        last = i
+    return out
+
+
+def _zh_negations(text: str) -> list[Mention]:
+    blocked = [False] * len(text)
+    for m in _ZH_NOT.finditer(text):
+        blocked[m.start() : m.end()] = [True] * (m.end() - m.start())
+    out: list[Mention] = []
+    last = -(10**6)
+    for i, ch in enumerate(text):
+        if ch in _ZH_CUES and not blocked[i]:
+            if i - last > SCOPE:
+                out.append(Mention(ch, ch, i, i + 1))
+            last = i
+    return out
+
+
+def _negated_words(text: str, lang: str, spans: list[tuple[int, int]]) -> set[int]:
+    """Indices of the words of ``text`` inside a negation's scope, or negative by affix."""
+    neg = negations(text, lang)
+    out = set()
+    for i, (a, b) in enumerate(spans):
+        if _NEG_AFFIX.match(text[a:b]):
+            out.add(i)
+        elif i and text[spans[i - 1][0] : spans[i - 1][1]].lower() in _VI_NEG_PREFIX:
+            out.add(i)
+    for m in neg:
+        first = next((i for i, (a, _) in enumerate(spans) if a >= m.start), len(spans))
+        out.update(range(first, min(len(spans), first + SCOPE + 1)))
+    return out
+
+
+def _matched(
+    cue: Mention, text: str, other: str, other_lang: str, tv: TokenVectors, tv_other: TokenVectors
+) -> bool:
+    """Whether a word of the cue's scope aligns to a negated word of the other text."""
+    spans = word_spans(text)
+    o_spans = word_spans(other)
+    negated = _negated_words(other, other_lang, o_spans)
+    after = [
+        (a, b)
+        for a, b in spans
+        if a >= cue.end and text[a:b].lower() not in _AUX and any(c.isalpha() for c in text[a:b])
+    ][:2]
+    for a, b in after:
+        if any(j in negated for j in aligned_words(tv, tv_other, a, b, o_spans)):
+            return True
+    return False
+
+
+def reversals(
+    src: str,
+    tgt: str,
+    src_lang: str,
+    tgt_lang: str,
+    src_tokens: TokenVectors | None = None,
+    tgt_tokens: TokenVectors | None = None,
+) -> list[Reversal]:
+    """Unmatched negations of a bead (empty when a language has no cue list).
+
+    Args:
+        src, tgt: the bead's texts; src_lang, tgt_lang: their languages (ISO 639-1).
+        src_tokens, tgt_tokens: token vectors of exactly these texts, or None (counts only).
+    """
+    if _lang_key(src_lang) not in (*_CUES, "zh") or _lang_key(tgt_lang) not in (*_CUES, "zh"):
+        return []
+    ns, nt = negations(src, src_lang), negations(tgt, tgt_lang)
+    if len(ns) == len(nt) and (not ns or src_tokens is None or tgt_tokens is None):
+        return []
+    if src_tokens is None or tgt_tokens is None or src_tokens.text != src or tgt_tokens.text != tgt:
+        side, cues = ("src", ns) if len(ns) > len(nt) else ("tgt", nt)
+        return [Reversal(side, cues[0], len(ns), len(nt))] if len(ns) != len(nt) else []
+    out = []
+    for m in ns:
+        if not _matched(m, src, tgt, tgt_lang, src_tokens, tgt_tokens):
+            out.append(Reversal("src", m, len(ns), len(nt)))
+    for m in nt:
+        if not _matched(m, tgt, src, src_lang, tgt_tokens, src_tokens):
+            out.append(Reversal("tgt", m, len(ns), len(nt)))
+    return out
