@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/quality_fit.py [--write]
 
-Data (read-only, ../shared/data from the repository root): the de-en hallucination dev half and MLQE-PE ru-en.
+Data (read-only, ../shared/data from the repository root): the de-en hallucination dev half
+and MLQE-PE ru-en.
 * ``qe`` / ``qe:e5``: ridge regression of ``z_mean`` on the whole MLQE-PE ru-en *train* split
   (7,000 rows; ``--subset``: a seeded sample of 2,500), scalar features plus the embedding
   blocks ``u*v`` (with and without USE-m3); alpha by leave-one-out CV on train.

@@ -94,7 +94,7 @@ def test_a_changed_time_is_still_a_mismatch() -> None:
 
 # (language, a negated sentence, its faithful English translation, the reversed one)
 NEGATED = [
-    ("en", "He is not dependent on the United States.", "Он не зависит от США.", "Он зависит от США."),
+    ("en", "He is not dependent on the US.", "Он не зависит от США.", "Он зависит от США."),
     ("ru", "Он не зависит от США.", "He is not dependent on the US.", "He is dependent on the US."),
     ("vi", "Chính xác là không phụ thuộc vào Mỹ.", "Precisely: not dependent on the US.",
      "Officially dependent on the United States."),
@@ -156,7 +156,7 @@ def _doc(doc_id: str, lang: str, texts: list[str]) -> Document:
 
 def test_meaning_reversal_flag_with_evidence() -> None:
     src = _doc("vi", "vi", ["Chính xác là không phụ thuộc vào Mỹ.", "Belarus ở gần Nga."])
-    tgt = _doc("en", "en", ["Officially dependent on the United States.", "Belarus is near Russia."])
+    tgt = _doc("en", "en", ["Officially dependent on the US.", "Belarus is near Russia."])
     beads = [Bead((0,), (0,)), Bead((1,), (1,))]
     flags = flag_comparison(src, tgt, beads, cosines=[0.9, 0.9], min_severity="medium")
     (f,) = [f for f in flags if f.kind == "meaning_reversal"]

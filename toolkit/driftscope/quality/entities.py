@@ -136,3 +136,13 @@ def entity_mismatch(
             near = _candidates(words, around)
         (altered if any(_truncated(s, c) for c in near) else missing).append(e)
     return altered, missing
+
+
+def renderings(names: Sequence[Mention], tgt: str) -> list[Mention]:
+    """The target words that cut the given (altered) source names short, in target order."""
+    out = []
+    for m in WORD_RE.finditer(tgt):
+        t = stems(m.group())
+        if any(_truncated(stems(n.text), t) for n in names):
+            out.append(Mention(_translit(m.group()), m.group(), m.start(), m.end()))
+    return out

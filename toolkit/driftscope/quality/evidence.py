@@ -19,6 +19,7 @@ from driftscope.ingest.langid import detect_language
 from driftscope.model import Bead, Document
 from driftscope.quality import text as tx
 from driftscope.quality.calibrate import Baseline, fit_baseline, random_pair_cosines
+from driftscope.quality.entities import renderings
 from driftscope.quality.negation import Reversal, reversals
 from driftscope.quality.surface import broken_hyphens
 from driftscope.quality.timex import invented_times
@@ -43,6 +44,7 @@ class BeadEvidence:
     numbers_extra: tuple[tx.Mention, ...] = ()  # in tgt_text
     entities_missing: tuple[tx.Mention, ...] = ()  # in src_text, nothing similar in tgt_text
     entities_altered: tuple[tx.Mention, ...] = ()  # in src_text, a near miss in tgt_text
+    entities_cut: tuple[tx.Mention, ...] = ()  # in tgt_text: the words cutting them short
     tgt_lang: str = ""
     tgt_lang_prob: float = 0.0
     src_lang: str = ""
@@ -233,6 +235,7 @@ def bead_evidence(
                 numbers_extra=tuple(extra),
                 entities_missing=tuple(ents),
                 entities_altered=tuple(altered),
+                entities_cut=tuple(renderings(altered, t)) if altered else (),
                 tgt_lang=tl,
                 tgt_lang_prob=tp,
                 src_lang=sl,

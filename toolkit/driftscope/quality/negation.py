@@ -4,14 +4,15 @@ Sentence embeddings hardly see negation ("dependent" and "not dependent" are nea
 neighbours), so a reversed statement keeps a typical similarity. This module finds negation
 cues (word lists per language: en, ru, vi, de, fr, zh; function words, not known errors),
 groups cues of one clause into one negation (Russian and French negative concord: "никто не",
-"ne ... pas"), and pairs the negations of the two sides:
+"ne ... pas"), and compares the two sides. With as many negations on both, nothing is
+reported (a restructured negation: "не допустить" / "ngăn", prevent). Otherwise the side with
+more is checked:
 
-* with token vectors, a negation is matched when a word of its scope (the two words after
-  the cue) aligns to a target word that is itself negated (a cue within :data:`SCOPE` words
-  before it) or carries a negative affix ("independent" for "не зависит");
-* without them, the two sides only need the same number of negations.
-
-An unmatched negation on either side is :class:`Reversal` evidence.
+* with token vectors, each of its negations is matched when a word of its scope (the two
+  words after the cue) aligns to a word of the other side that is itself negated (a cue
+  within :data:`SCOPE` words before it) or carries a negative affix ("independent" for
+  "не зависит"); each unmatched one is a :class:`Reversal`;
+* without them, the first of its negations is.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ _CUES: dict[str, frozenset[str]] = {
     ),
     "ru": frozenset(
         "не нет ни никогда никто ничто ничего никого никому ничем нигде никуда никак никакой "
-        "никакая никакое никакие никаких никакого ниоткуда нельзя без отнюдь".split()
+        "никакая никакое никакие никаких никакого ниоткуда нельзя без отнюдь вряд".split()
     ),
     "vi": frozenset("không chẳng chả chưa đừng chớ".split()),
     "de": frozenset(
@@ -65,6 +66,7 @@ class Reversal:
     cue: Mention  # the cue, span in that side's text
     src_count: int  # negations found in the source
     tgt_count: int
+    other: tuple[int, int]  # the words of the other side its scope aligns to (or all of it)
 
 
 def _lang_key(lang: str) -> str:
@@ -128,10 +130,11 @@ def _negated_words(text: str, lang: str, spans: list[tuple[int, int]]) -> set[in
     return out
 
 
-def _matched(
+def _match(
     cue: Mention, text: str, other: str, other_lang: str, tv: TokenVectors, tv_other: TokenVectors
-) -> bool:
-    """Whether a word of the cue's scope aligns to a negated word of the other text."""
+) -> tuple[bool, tuple[int, int]]:
+    """Whether a word of the cue's scope aligns to a negated word of the other text, and the
+    range of the other text's words the scope aligns to ((0, len) when none)."""
     spans = word_spans(text)
     o_spans = word_spans(other)
     negated = _negated_words(other, other_lang, o_spans)
@@ -140,10 +143,11 @@ def _matched(
         for a, b in spans
         if a >= cue.end and text[a:b].lower() not in _AUX and any(c.isalpha() for c in text[a:b])
     ][:2]
+    hit: list[int] = []
     for a, b in after:
-        if any(j in negated for j in aligned_words(tv, tv_other, a, b, o_spans)):
-            return True
-    return False
+        hit += aligned_words(tv, tv_other, a, b, o_spans)
+    where = (o_spans[min(hit)][0], o_spans[max(hit)][1]) if hit else (0, len(other))
+    return any(j in negated for j in hit), where
 
 
 def reversals(
@@ -163,16 +167,20 @@ def reversals(
     if _lang_key(src_lang) not in (*_CUES, "zh") or _lang_key(tgt_lang) not in (*_CUES, "zh"):
         return []
     ns, nt = negations(src, src_lang), negations(tgt, tgt_lang)
-    if len(ns) == len(nt) and (not ns or src_tokens is None or tgt_tokens is None):
+    if len(ns) == len(nt):  # same number: restructured at most ("не допустить" / "ngăn")
         return []
-    if src_tokens is None or tgt_tokens is None or src_tokens.text != src or tgt_tokens.text != tgt:
-        side, cues = ("src", ns) if len(ns) > len(nt) else ("tgt", nt)
-        return [Reversal(side, cues[0], len(ns), len(nt))] if len(ns) != len(nt) else []
+    side, more = ("src", ns) if len(ns) > len(nt) else ("tgt", nt)
+    aligned = src_tokens is not None and tgt_tokens is not None
+    aligned = aligned and src_tokens.text == src and tgt_tokens.text == tgt  # type: ignore[union-attr]
+    if not aligned:
+        return [Reversal(side, more[0], len(ns), len(nt), (0, len(tgt if side == "src" else src)))]
+    assert src_tokens is not None and tgt_tokens is not None
     out = []
-    for m in ns:
-        if not _matched(m, src, tgt, tgt_lang, src_tokens, tgt_tokens):
-            out.append(Reversal("src", m, len(ns), len(nt)))
-    for m in nt:
-        if not _matched(m, tgt, src, src_lang, tgt_tokens, src_tokens):
-            out.append(Reversal("tgt", m, len(ns), len(nt)))
+    for m in more:
+        if side == "src":
+            ok, where = _match(m, src, tgt, tgt_lang, src_tokens, tgt_tokens)
+        else:
+            ok, where = _match(m, tgt, src, src_lang, tgt_tokens, src_tokens)
+        if not ok:
+            out.append(Reversal(side, m, len(ns), len(nt), where))
     return out
