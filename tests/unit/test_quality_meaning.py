@@ -130,20 +130,27 @@ def test_negation_cues_that_do_not_negate() -> None:
 
 
 def test_negation_with_tokens_matches_by_alignment() -> None:
-    """Counts differ (two Russian cues far apart vs one), but each scope aligns to a negated
-    English word: no reversal; the same pair with the English negation removed: one."""
-    eye = np.eye(8, dtype=np.float32)
+    """Counts differ (two Russian negations far apart vs one English), but each scope aligns
+    to a negated English word: no reversal. With "dependent" for "не зависит", rendered more
+    clearly than any other word: one reversal, on the second Russian cue."""
+    eye = np.eye(9, dtype=np.float32)
     src = "Он не был там и сказал что не зависит"
     vec = {"он": eye[0], "не": eye[1], "был": eye[2], "там": eye[3], "и": eye[4]}
     vec |= {"сказал": eye[5], "что": eye[4], "зависит": eye[6]}
+
+    def near(k: int) -> np.ndarray:  # cosine 0.9 to the source word k
+        return 0.9 * eye[k] + np.sqrt(0.19) * eye[8]
+
     tgt = "He was never there and said he is independent"
-    vec |= {"he": eye[0], "was": eye[2], "never": eye[1], "there": eye[3], "and": eye[4]}
-    vec |= {"said": eye[5], "is": eye[7], "independent": eye[6]}
+    vec |= {"he": near(0), "was": near(2), "never": near(1), "there": near(3), "and": near(4)}
+    vec |= {"said": near(5), "is": eye[7], "independent": eye[6]}
     assert reversals(src, tgt, "ru", "en", _tv(src, vec), _tv(tgt, vec)) == []
     tgt2 = "He was never there and said he is dependent"
     vec["dependent"] = eye[6]
     (r,) = reversals(src, tgt2, "ru", "en", _tv(src, vec), _tv(tgt2, vec))
     assert r.side == "src" and r.cue.start == src.rindex("не")
+    assert r.rendered == pytest.approx(8 / 9)  # above every other source piece but itself
+    assert tgt2[r.other[0] : r.other[1]] == "dependent"
 
 
 def _doc(doc_id: str, lang: str, texts: list[str]) -> Document:
@@ -158,9 +165,10 @@ def test_meaning_reversal_flag_with_evidence() -> None:
     src = _doc("vi", "vi", ["Chính xác là không phụ thuộc vào Mỹ.", "Belarus ở gần Nga."])
     tgt = _doc("en", "en", ["Officially dependent on the US.", "Belarus is near Russia."])
     beads = [Bead((0,), (0,)), Bead((1,), (1,))]
-    flags = flag_comparison(src, tgt, beads, cosines=[0.9, 0.9], min_severity="medium")
+    flags = flag_comparison(src, tgt, beads, cosines=[0.9, 0.9])
     (f,) = [f for f in flags if f.kind == "meaning_reversal"]
-    assert f.severity == "medium" and f.src == (0,) and f.tgt == (0,)
+    # counts alone (no token vectors): low; medium needs the scope rendered clearly
+    assert f.severity == "low" and f.src == (0,) and f.tgt == (0,)
     assert f.evidence["src_negations"] == 1.0 and f.evidence["tgt_negations"] == 0.0
     assert {(s.version, s.text) for s in f.spans} >= {("vi", "không")}
 
