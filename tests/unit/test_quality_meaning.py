@@ -190,3 +190,21 @@ def test_strict_gold_check_needs_kind_severity_and_overlap() -> None:
     assert not finds(_flag("low_similarity", "medium", off), *args)  # elsewhere in the segment
     assert not finds(_flag("duplicate", "high", on), *args)  # another kind
     assert finds(_flag("duplicate", "low", off), *args, strict=False)  # lax: touches the segment
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt"),
+    [
+        ("Mưa sẽ tới vào thứ Ba.", "Ко вторнику пройдут ливни до вечера."),  # a weekday
+        ("Во второй половине дня ураган достигнет Мексики.", "It reaches Mexico in the afternoon."),
+        ("«А сейчас не осталось ничего».", "Today, there is nothing left."),
+        ("The meeting is at 3 p.m.", "Встреча сегодня в 15:00."),
+    ],
+)
+def test_invented_time_check_accepts_paraphrased_times(src: str, tgt: str) -> None:
+    from driftscope.quality.timex import invented_times
+
+    assert invented_times(src, tgt) == []
+    assert [m.text for m in invented_times("ngay trước thềm bầu cử", "the night before")] == [
+        "night"
+    ]

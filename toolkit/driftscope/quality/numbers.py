@@ -318,4 +318,5 @@ def explained(src_key: str, tgt_key: str, rel: float = 0.08) -> bool:
         return True
     if abs((a - 32) * 5 / 9 - b) <= 1.5 or abs(a * 9 / 5 + 32 - b) <= 2:  # Fahrenheit/Celsius
         return True
-    return a >= 1000 and a == int(a) and int(a) % 100 == b  # decades: 1930 -> 30
+    hi, lo = max(a, b), min(a, b)
+    return hi >= 1000 and hi == int(hi) and int(hi) % 100 == lo  # decades: 1930 <-> 30

@@ -102,6 +102,14 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "sáng hôm": ("morning",),
     "tối hôm": ("evening", "night"),
     "chủ nhật": ("sunday",),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
+    # the present and the day as such: a source that says "now" or "day" states a time, and a
+    # translation may render it as "today", "this afternoon" ("во второй половине дня")
+    "now": ("now",),
+    "jetzt": ("now",),
+    "maintenant": ("now",),
+    "bây giờ": ("now",),
+    "hiện nay": ("now",),
+    "hiện tại": ("now",),
 }
 # Russian inflects: stems, matched at the start of a word
 _RU_STEMS: dict[str, tuple[str, ...]] = {
@@ -127,6 +135,8 @@ _RU_FORMS: dict[str, tuple[str, ...]] = {
     **{w: ("noon",) for w in "полдень полудня полдня".split()},
     **{w: ("morning", "noon", "afternoon") for w in ("днём", "днем")},
     "вчера": ("yesterday",),
+    **{w: ("now",) for w in "сейчас теперь".split()},
+    **{w: ("day",) for w in "день дня дню днями".split()},
     "сегодня": ("today",),
     "завтра": ("tomorrow",),
     **{w: ("wednesday",) for w in "среду среды среда".split()},
@@ -169,6 +179,9 @@ def _classes(word: str) -> tuple[str, ...]:
 # across time zones: "5 a.m. Sunday" Eastern is "субботу" in Moscow's telling).
 INVENTED = frozenset("night evening morning afternoon noon yesterday today tomorrow".split())
 _CLOCK = re.compile(r"\d[.:h]\d\d|\d\s?(?:h\b|giờ|час|[ap]\.?m\b)", re.IGNORECASE)
+# Vietnamese weekdays 2-7 are "thứ" + a capitalised numeral ("thứ Ba", Tuesday); lower case
+# it is an ordinal ("thứ ba", third)
+_VI_WEEKDAY = re.compile(r"\bthứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy)\b")
 
 
 def invented_times(src: str, tgt: str) -> list[Mention]:
@@ -178,6 +191,6 @@ def invented_times(src: str, tgt: str) -> list[Mention]:
     or "this morning": the translation dated the event. Times the source does state are left
     alone (conversions between time zones and clock formats are routine in human translation).
     """
-    if time_words(src) or _CLOCK.search(src):
+    if time_words(src) or _CLOCK.search(src) or _VI_WEEKDAY.search(src):
         return []
     return [m for m in time_words(tgt) if set(m.key.split("|")) <= INVENTED]
