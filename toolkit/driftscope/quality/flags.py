@@ -17,6 +17,7 @@ from driftscope.model import SEVERITIES, Flag, Span
 from driftscope.quality import text as tx
 from driftscope.quality.evidence import BeadEvidence
 from driftscope.quality.negation import RENDERED_MEDIUM
+from driftscope.quality.timex import RELATIVE_DAYS
 from driftscope.quality.tokens import WordSupport
 
 
@@ -304,7 +305,8 @@ def _surface(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> l
         out.append(c.flag("broken_segment", "medium", e, 1.0, 0.0, note, (c.tgt(e),), base))
     for field, kind, note in _AT_PLACE:
         for m in getattr(e, field):
-            out.append(c.flag(kind, "medium", e, 1.0, 0.0, note.format(m.text),
+            day = field == "times_invented" and set(m.key.split("|")) <= RELATIVE_DAYS
+            out.append(c.flag(kind, "low" if day else "medium", e, 1.0, 0.0, note.format(m.text),
                               (c.tgt(e, m.start, m.end),), base))  # fmt: skip
     if e.script_mix > 0.2 and not low_sim and not e.foreign:
         note = "target mixes scripts (words of another script)"

@@ -101,7 +101,12 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "ngày mai": ("tomorrow",),
     "sáng hôm": ("morning",),
     "tối hôm": ("evening", "night"),
-    "chủ nhật": ("sunday",),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
+    "chủ nhật": ("sunday",),
+    "mỗi tối": ("evening",),
+    "giờ vàng": ("evening",),  # prime time
+    # "the third song of the night", "his second goal of the night": the event, not a date
+    "of the night": (),
+    "of the evening": (),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
     # the present and the day as such: a source that says "now" or "day" states a time, and a
     # translation may render it as "today", "this afternoon" ("во второй половине дня")
     "now": ("now",),
@@ -178,10 +183,15 @@ def _classes(word: str) -> tuple[str, ...]:
 # Classes a translation can invent; weekdays are only context (news translations move them
 # across time zones: "5 a.m. Sunday" Eastern is "субботу" in Moscow's telling).
 INVENTED = frozenset("night evening morning afternoon noon yesterday today tomorrow".split())
+# A relative day added or dropped is routine in news translation ("vowed today"): the flag
+# rules keep it low; a part of the day ("the night before") dates the event and is medium.
+RELATIVE_DAYS = frozenset("yesterday today tomorrow".split())
 _CLOCK = re.compile(r"\d[.:h]\d\d|\d\s?(?:h\b|giờ|час|[ap]\.?m\b)", re.IGNORECASE)
-# Vietnamese weekdays 2-7 are "thứ" + a capitalised numeral ("thứ Ba", Tuesday); lower case
-# it is an ordinal ("thứ ba", third)
-_VI_WEEKDAY = re.compile(r"\bthứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy)\b")
+# Vietnamese weekdays 2-7 are "thứ" + a numeral, one of them capitalised ("thứ Ba", "Thứ
+# năm": Tuesday, Thursday); all lower case it is an ordinal ("thứ ba", third)
+_VI_WEEKDAY = re.compile(
+    r"\b(?:thứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy)|Thứ (?:hai|ba|tư|năm|sáu|bảy|Hai|Ba|Tư|Năm|Sáu|Bảy))\b"
+)
 
 
 def invented_times(src: str, tgt: str) -> list[Mention]:
