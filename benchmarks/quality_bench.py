@@ -1,14 +1,20 @@
-"""Quality/flags benchmark on the dev data (see /work/shared/data/README.md).
+"""Quality/flags benchmark on the dev data (see ../shared/data/README.md).
 
-    .venv/bin/python benchmarks/quality_bench.py [--no-terms]
+    .venv/bin/python benchmarks/quality_bench.py [--no-terms] [--directions en-ru,vi-en]
 
-* Hallucination AUROC (de-en dev half) and MLQE-PE ru-en dev Pearson: ``quality_fit.py``
-  (combiners fitted on MLQE train; hallucination combiners only cross-validated, grouped by src).
-* False flags: share of NTREX dev sentences (clean human en->ru, en->vi, 1-1 by line) with a
-  flag at the default severity (medium), flagged per document with ``flag_comparison``.
-* Gold: precision/recall of the pipeline's flags (``run_manifest``, its own alignment) on
-  corpora/nato-lukashenko, and of ``flag_chain`` with the gold beads (``gold_beads``).
+* Hallucination AUROC (de-en dev half) and MLQE-PE ru-en dev Pearson: ``quality_fit.py``.
+* False flags: NTREX dev (clean human translations of one English text into Russian and
+  Vietnamese, so every flag is false) in all six directions en-ru, ru-en, en-vi, vi-en, ru-vi,
+  vi-ru, as ``driftscope flags SRC TGT --presegmented`` runs them: the whole file pair (1,045
+  lines) read presegmented, aligned by the pipeline's aligner, flagged at the default severity
+  (medium). Reported as beads with a flag / beads, overall and per flag kind.
+* Gold: strict and lax recall of corpora/nato-lukashenko's gold problems and precision of the
+  ``medium``+ flags (``quality_gold.py``).
 Writes benchmarks/results/quality.json.
+
+Vectors come from ``.cache/quality`` (``quality_embed.py``: identical to ``encode`` and
+``embed_tokens``); each direction's alignment is cached in ``.cache/quality/ntrex-beads``, so a
+rerun after a change to the flag rules embeds and aligns nothing.
 """
 
 from __future__ import annotations
@@ -19,122 +25,140 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _ntrex  # noqa: E402
 import quality_fit as qf  # noqa: E402
 
-NTREX = qf.DATA / "align" / "ntrex128-en-ru-vi-dev"
-FILES = {
-    "en": "newstest2019-src.eng.txt",
-    "ru": "newstest2019-ref.rus.txt",
-    "vi": "newstest2019-ref.vie.txt",
-}
+DIRECTIONS = ("en-ru", "ru-en", "en-vi", "vi-en", "ru-vi", "vi-ru")
+SEVERITY = "medium"  # `driftscope flags` default
 
 
 def read_ntrex() -> tuple[list[str], dict[str, list[str]]]:
-    ids = (NTREX / "DOCUMENT_IDS.tsv").read_text(encoding="utf-8-sig").replace("\r", "")
-    doc_ids = [line.split("\t")[0] for line in ids.split("\n")[:1045]]
-    texts = {}
-    for lg, f in FILES.items():
-        raw = (NTREX / f).read_text(encoding="utf-8-sig").replace("\r\n", "\n").split("\n")
-        texts[lg] = [x.strip() for x in raw[: len(doc_ids)]]
-    return doc_ids, texts
+    """Document ids and the line-parallel texts of en, ru, vi (1,045 lines each)."""
+    ids = _ntrex.doc_ids()
+    return ids, {lg: [x.strip() for x in _ntrex.lines(lg)[: len(ids)]] for lg in _ntrex.FILES}
 
 
-def _doc(texts: list[str], lang: str, doc_id: str):  # noqa: ANN202
-    from driftscope.ingest.langid import detect_language
-    from driftscope.model import Document, Segment
+def _document(lang: str, texts: list[str]) -> Any:
+    """The file read as `driftscope flags --presegmented` reads it (languages detected)."""
+    from driftscope.ingest import read_document
 
-    segs, pos = [], 0
-    for i, t in enumerate(texts):
-        segs.append(Segment(i, t, pos, pos + len(t), 0, *detect_language(t)))
-        pos += len(t) + 1
-    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
-
-
-def token_cache(name: str, texts: list[str]) -> list:
-    """Layer-mix token vectors (suspicious terms), cached next to the e5 vectors (cache_dir)."""
-    from driftscope.quality.tokens import TokenVectors, embed_tokens
-
-    path = qf.cache_dir() / f"{name}.tok.npz"
+    path = qf.CACHE / "ntrex-files" / f"{lang}.txt"
     if not path.exists():
-        from driftscope.embed import get_encoder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    doc = read_document(path, lang, presegmented=True, doc_id=lang)
+    assert len(doc.segments) == len(texts), "presegmented reading changed the lines"
+    return doc
 
+
+def _vectors(name: str, texts: list[str], doc: Any) -> dict[str, Any]:
+    """Cached sentence and layer-mix token vectors of the raw lines, re-embedded where reading
+    normalised a line (zero-width spaces: 13 of 3,135 lines), so they match ``doc`` exactly."""
+    from driftscope.embed import get_encoder
+    from driftscope.quality.tokens import embed_tokens
+
+    emb = qf.embed_set(name, texts, use=False)
+    fix = [i for i, s in enumerate(doc.segments) if s.text != texts[i]]
+    if fix:
         enc = get_encoder()
-        tv = embed_tokens(enc.model, texts, enc.prompt)
-        np.savez(
-            path,
-            tok=np.concatenate([t.vecs for t in tv]).astype(np.float16),
-            offs=np.cumsum([0] + [len(t.vecs) for t in tv]),
-            spans=np.array([sp for t in tv for sp in t.spans]).reshape(-1, 2),
-        )
-    z = np.load(path)
-    tok, offs, sp = z["tok"], z["offs"], z["spans"]
-    out = []
-    for i, text in enumerate(texts):
-        v = tok[offs[i] : offs[i + 1]].astype(np.float32)
-        v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
-        out.append(TokenVectors(text, tuple(map(tuple, sp[offs[i] : offs[i + 1]])), v))
-    return out
+        new = [doc.segments[i].text for i in fix]
+        sent = np.array(emb["sent"], copy=True)
+        sent[fix] = enc.encode(new)
+        mix = list(emb["mix"])
+        for i, tv in zip(fix, embed_tokens(enc.model, new, enc.prompt), strict=True):
+            mix[i] = tv
+        emb = {**emb, "sent": sent, "mix": mix}
+    return emb
 
 
-def ntrex_false_flags(terms: bool, severity: str = "medium") -> dict[str, object]:
+def _beads(src: Any, tgt: Any) -> list[Any]:
+    """The pipeline's alignment of one direction (cached as JSON)."""
     from driftscope.model import Bead
-    from driftscope.quality import flag_comparison
 
-    doc_ids, texts = read_ntrex()
-    res: dict[str, object] = {"severity": severity, "terms": terms}
-    emb = {
-        lg: {"sent": qf.embed_set(f"nt_{lg}", texts[lg], use=False)["sent"]}
-        for lg in ("en", "ru", "vi")
-    }
-    if terms:
-        for lg in ("en", "ru", "vi"):
-            emb[lg]["tv"] = token_cache(f"nt_{lg}", texts[lg])
-    order = list(dict.fromkeys(doc_ids))
-    for tl in ("ru", "vi"):
-        flagged, kinds, n = 0, Counter(), 0
-        examples = []
-        for d in order:
-            idx = [i for i, x in enumerate(doc_ids) if x == d]
-            s, t = (
-                _doc([texts["en"][i] for i in idx], "en", "en"),
-                _doc([texts[tl][i] for i in idx], tl, tl),
-            )
-            beads = [Bead((k,), (k,)) for k in range(len(idx))]
-            tok = {lg: [emb[lg]["tv"][i] for i in idx] for lg in ("en", tl)} if terms else {}
-            fl = flag_comparison(
-                s,
-                t,
-                beads,
-                src_vecs=emb["en"]["sent"][idx],
-                tgt_vecs=emb[tl]["sent"][idx],
-                min_severity=severity,
-                src_tokens=tok.get("en"),
-                tgt_tokens=tok.get(tl),
-                rng=np.random.default_rng(0),
-            )
-            hit = {k for f in fl for k in f.tgt}
-            flagged += len(hit)
-            n += len(idx)
-            kinds.update(f.kind for f in fl)
-            examples += [f"{f.kind}/{f.severity}: {f.note[:90]}" for f in fl][:2]
-        res[f"en-{tl}"] = {
-            "sentences": n,
-            "flagged": flagged,
-            "share": flagged / n,
-            "by_kind": dict(kinds),
-            "examples": examples[:12],
+    path = qf.CACHE / "ntrex-beads" / f"{src.doc_id}-{tgt.doc_id}.json"
+    if path.exists():
+        return [Bead(tuple(a), tuple(b)) for a, b in json.loads(path.read_text("utf-8"))]
+    from driftscope.align.chain import align_chain
+    from driftscope.embed import get_encoder
+    from driftscope.pipeline import PipelineConfig
+
+    cfg = PipelineConfig()
+    digest = sum((i + 1) * ord(c) for i, c in enumerate("align"))  # as pipeline._Run.rng
+    ch = align_chain(
+        [src, tgt], get_encoder(), cfg.align, np.random.default_rng([cfg.seed, digest])
+    )
+    beads = list(ch.hops[0].beads)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([[list(b.src), list(b.tgt)] for b in beads]), encoding="utf-8")
+    return beads
+
+
+def ntrex_false_flags(
+    terms: bool,
+    directions: tuple[str, ...] = DIRECTIONS,
+    severity: str = SEVERITY,
+    one_to_one: bool = False,
+) -> dict[str, Any]:
+    """Per direction: beads, beads flagged at ``severity``+, and the share per flag kind.
+
+    ``one_to_one``: the lines' own 1-1 pairing instead of the pipeline's alignment (flags
+    only, no alignment errors; a quick check while iterating)."""
+    from driftscope.model import Bead
+    from driftscope.quality import flag_comparison, severity_at_least
+
+    _, texts = read_ntrex()
+    docs = {lg: _document(lg, texts[lg]) for lg in texts}
+    emb = {lg: _vectors(f"nt_{lg}", texts[lg], docs[lg]) for lg in texts}
+    res: dict[str, Any] = {"severity": severity, "terms": terms, "unit": "beads flagged / beads"}
+    res["alignment"] = "1-1 by line" if one_to_one else "pipeline (align_chain, default config)"
+    for d in directions:
+        s, t = d.split("-")
+        n = len(docs[s].segments)
+        beads = [Bead((k,), (k,)) for k in range(n)] if one_to_one else _beads(docs[s], docs[t])
+        fl = flag_comparison(
+            docs[s],
+            docs[t],
+            beads,
+            src_vecs=emb[s]["sent"],
+            tgt_vecs=emb[t]["sent"],
+            src_tokens=emb[s]["mix"] if terms else None,
+            tgt_tokens=emb[t]["mix"] if terms else None,
+            rng=np.random.default_rng(0),
+            min_severity="low",
+        )
+        index = {(b.src, b.tgt): k for k, b in enumerate(beads)}
+        shown = [f for f in fl if severity_at_least(f.severity, severity)]
+        hit = {index[(f.src, f.tgt)] for f in shown}
+        by_kind: dict[str, set[int]] = {}
+        for f in shown:
+            by_kind.setdefault(f.kind, set()).add(index[(f.src, f.tgt)])
+        res[d] = {
+            "beads": len(beads),
+            "flagged": len(hit),
+            "share": len(hit) / len(beads),
+            "share_by_kind": {k: len(v) / len(beads) for k, v in sorted(by_kind.items())},
+            "flags_by_kind_all_severities": dict(Counter(f"{f.kind}/{f.severity}" for f in fl)),
+            "examples": [
+                f"{f.kind}/{f.severity} {list(f.src)}:{list(f.tgt)} {f.note[:100]}" for f in shown
+            ][:40],
         }
+    shares = [res[d]["share"] for d in directions]
+    res["max_share"] = max(shares)
     return res
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-terms", action="store_true")
+    ap.add_argument("--directions", default=",".join(DIRECTIONS))
+    ap.add_argument("--no-gold", action="store_true")
+    ap.add_argument("--one-to-one", action="store_true", help="line pairs, not the aligner")
     args = ap.parse_args()
     import quality_gold as qg
     from driftscope.embed import get_encoder
@@ -144,13 +168,17 @@ def main() -> None:
     fit_path = qf.ROOT / "benchmarks" / "results" / "quality_fit.json"
     if fit_path.exists():
         out["fit"] = json.loads(fit_path.read_text(encoding="utf-8"))
-    out["ntrex_false_flags"] = ntrex_false_flags(terms=not args.no_terms)
-    enc = get_encoder()
-    out["gold"] = qg.run_gold(enc, ("low", "medium"), tokens=not args.no_terms)
+    dirs = tuple(args.directions.split(","))
+    out["ntrex_false_flags"] = ntrex_false_flags(
+        not args.no_terms, dirs, one_to_one=args.one_to_one
+    )
+    if not args.no_gold:
+        out["gold"] = qg.run_gold(get_encoder(), tokens=not args.no_terms)
     out["seconds"] = time.time() - t0
-    dst = qf.ROOT / "benchmarks" / "results" / "quality.json"
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if dirs == DIRECTIONS and not args.no_gold and not args.one_to_one:
+        dst = qf.ROOT / "benchmarks" / "results" / "quality.json"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=1, ensure_ascii=False))
 
 

@@ -2,14 +2,16 @@
 
     .venv/bin/python benchmarks/quality_fit.py [--write]
 
-Data (read-only, /work/shared/data): the de-en hallucination dev half and MLQE-PE ru-en.
+Data (read-only, ../shared/data from the repository root): the de-en hallucination dev half
+and MLQE-PE ru-en.
 * ``qe`` / ``qe:e5``: ridge regression of ``z_mean`` on the whole MLQE-PE ru-en *train* split
   (7,000 rows; ``--subset``: a seeded sample of 2,500), scalar features plus the embedding
   blocks ``u*v`` (with and without USE-m3); alpha by leave-one-out CV on train.
   Never fitted on dev.
 * ``hallucination`` / ``omission`` (and ``:e5`` variants): logistic regression on the
-  hallucination *dev* half, which has no train split. Their AUROC is reported only as 5-fold
-  cross-validation grouped by source sentence, never as a fit-on-all number.
+  hallucination *dev* half, which has no train split. Their AUROC is reported only as nested
+  5-fold cross-validation grouped by source sentence, feature subset and C chosen inside each
+  fold (``quality_nested.py``), never as a fit-on-all number.
 
 Embeddings are cached under .cache/quality/<encoder id>/p-<prompt>/ (``{set}.e5.npz``: sentence
 and token vectors of the *default* encoder with its default prompt, see quality_embed.py) and
@@ -23,19 +25,17 @@ import argparse
 import csv
 import json
 import tarfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path("/work/shared/data")
+DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / ".cache" / "quality"
 OUT = ROOT / "toolkit" / "driftscope" / "data" / "combiners.json"
 HAL = DATA / "quality" / "hallucinations-de-en-dev" / "corpus_w_annotations.dev.csv"
 N_TRAIN = 2500
 SEED = 0
-RESPLITS = 8  # groupings of the hallucination set for the cross-validated AUROC
 # sets whose layer-mix token vectors are cached too ({set}.tok.npz): suspicious terms on NTREX,
 # source alignment features on the hallucination set
 MIX_SETS = frozenset({"hal_src", "hal_mt", "nt_en", "nt_ru", "nt_vi"})
@@ -213,10 +213,9 @@ def _export(name: str, kind: str, feats: list[str], model: object, note: str) ->
 
 
 def main() -> None:
-    from driftscope.quality.combine import FEATURES, OMISSION_FEATURES
-    from sklearn.linear_model import LogisticRegression, RidgeCV
+    from driftscope.quality.combine import FEATURES
+    from sklearn.linear_model import RidgeCV
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import GroupKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -233,10 +232,6 @@ def main() -> None:
     # MLQE-PE has no layer-mix token vectors cached (16k texts): the qe combiners keep the
     # features without source alignment; the hallucination/omission ones use all.
     qe_f = [f for f in FEATURES if not f.startswith("sal_")]
-    all_f = list(FEATURES)
-    no_use = [f for f in FEATURES if f != "use_z"]
-    om_f = list(OMISSION_FEATURES)
-    om_no_use = [f for f in OMISSION_FEATURES if f != "use_z"]
 
     # --- MLQE-PE ru-en: fit on the whole train split, evaluate on dev
     tr, dev = read_mlqe("train", N_TRAIN), read_mlqe("dev")
@@ -307,7 +302,6 @@ def main() -> None:
     src, mt = [r["src"] for r in rows], [r["mt"] for r in rows]
     X = features(src, mt, embed_set("hal_src", src), embed_set("hal_mt", mt))
     ys = hal_labels(rows)
-    groups = np.array([zlib.crc32(s.encode("utf-8")) for s in src])
     hal: dict[str, object] = {"n": len(rows), "positives": {k: int(v.sum()) for k, v in ys.items()}}
     single = {}
     for f in ("e5_z", "use_z", "cov_s_z", "lr_neg", "e5_m", "sal_c", "sal_run"):
@@ -322,42 +316,18 @@ def main() -> None:
         hal[f"auroc_mlqe_{key}_no_fit_on_this_set"] = {
             k: float(100 * roc_auc_score(y, -qm.predict(design(X, Eh)))) for k, y in ys.items()
         }
-    cv: dict[str, dict[str, float]] = {}
-    resplit: dict[str, list[float]] = {}
-    fit_sets = {"hallucination": (all_f, no_use), "omission": (om_f, om_no_use)}
-    for target, label in (("hallucination", "any"), ("omission", "omission")):
-        for variant, feats in zip(("", "e5"), fit_sets[target], strict=True):
-            idx = [FEATURES.index(f) for f in feats]
+    # the whole model selection (feature subset, C) inside each outer fold: quality_nested.py
+    import quality_nested as qn
+
+    for variant, use in (("", True), ("e5", False)):
+        Xv = X.copy()
+        if not use:
+            Xv[:, FEATURES.index("use_z")] = 0.0
+        res = qn.fit(Xv, ys, src, use)
+        hal["nested_cv" + (f"_{variant}" if variant else "")] = res["results"]
+        for target, (feats, m, note) in res["models"].items():
             key = target + (f":{variant}" if variant else "")
-            # CV AUROC on 5 folds grouped by source; the first grouping is the reported one,
-            # the other RESPLITS rehash the sources (the AUROC moves by about 0.3 with the split)
-            runs = []
-            for k in range(RESPLITS):
-                gk = groups if k == 0 else np.array([zlib.crc32(f"{s}{k}".encode()) for s in src])
-                p = np.zeros(len(rows))
-                for a, b in GroupKFold(5).split(X, ys[label], gk):
-                    m = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-                    p[b] = m.fit(X[a][:, idx], ys[label][a]).decision_function(X[b][:, idx])
-                if k == 0:
-                    cv[key] = {k2: float(100 * roc_auc_score(y, p)) for k2, y in ys.items()}
-                runs.append(float(100 * roc_auc_score(ys[label], p)))
-            resplit[key] = runs
-            m = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-            m.fit(X[:, idx], ys[label])
-            combiners[key] = _export(
-                target,
-                "logistic",
-                feats,
-                m,
-                f"logistic on the de-en hallucination dev half (label {label}); 5-fold CV "
-                f"grouped by source AUROC {cv[key][label]:.1f}, mean over {RESPLITS} "
-                f"groupings {np.mean(runs):.1f} (no train split exists)",
-            )
-    hal[f"auroc_cv_{RESPLITS}_groupings"] = {
-        k: {"mean": float(np.mean(v)), "min": float(np.min(v)), "max": float(np.max(v))}
-        for k, v in resplit.items()
-    }
-    hal["auroc_cv_grouped_by_src"] = cv
+            combiners[key] = _export(target, "logistic", feats, m, note)
     results["hallucinations_de_en_dev"] = hal
     print(json.dumps(results, indent=1))
     if args.write:

@@ -27,6 +27,7 @@ FLAG_KINDS = (
     "duplicate",  # a segment repeated in the same version
     "broken_segment",  # a sentence broken mid-way
     "suspicious_term",  # a target word poorly supported by the source
+    "meaning_reversal",  # a negation on one side of a bead and not on the other
 )
 SEVERITIES = ("low", "medium", "high")
 

@@ -164,7 +164,11 @@ def summary(result: Any, files: dict[str, str]) -> dict[str, Any]:
         ],
         "flags": view.n_flags,
         "gold": (
-            {"found": sum(1 for g in view.gold if g.found_by), "total": len(view.gold)}
+            {
+                "found": sum(1 for g in view.gold if g.found_by),
+                "strict": sum(1 for g in view.gold if g.strict),
+                "total": len(view.gold),
+            }
             if view.gold
             else None
         ),
@@ -187,7 +191,11 @@ def _print_summary(s: dict[str, Any], fmt: str, quiet: bool) -> None:
         for h in s["hops"]
     ]
     if s["gold"]:
-        lines.append(f"gold problems found: {s['gold']['found']}/{s['gold']['total']}")
+        g = s["gold"]
+        lines.append(
+            f"gold problems found: {g['strict']}/{g['total']} strictly "
+            f"(medium+ flag of their kind on their span), {g['found']}/{g['total']} touched"
+        )
     lines += [f"wrote {p}" for p in s["files"].values()]
     sys.stdout.write("\n".join(lines) + "\n")
 

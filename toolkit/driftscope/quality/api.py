@@ -19,11 +19,13 @@ from driftscope.quality.evidence import BeadEvidence, bead_evidence
 from driftscope.quality.flags import FlagConfig, rule_flags, severity_at_least
 from driftscope.quality.text import main_script
 from driftscope.quality.tokens import TokenVectors, WordSupport, word_support
+from driftscope.quality.wordalign import concat_tokens
 
 # Flags of one family describe the same underlying problem when they meet across hops.
 _FAMILY = {
     "low_similarity": "meaning",
     "suspicious_term": "meaning",
+    "meaning_reversal": "meaning",
     "omission": "meaning",
     "addition": "meaning",
     "untranslated": "lang",
@@ -32,19 +34,6 @@ _FAMILY = {
     "entity_mismatch": "ent",
     "broken_segment": "broken",
 }
-
-
-def _concat_tokens(parts: Sequence[TokenVectors]) -> TokenVectors:
-    if len(parts) == 1:
-        return parts[0]
-    spans: list[tuple[int, int]] = []
-    pos, texts = 0, []
-    for p in parts:
-        spans += [(a + pos, b + pos) for a, b in p.spans]
-        texts.append(p.text)
-        pos += len(p.text) + 1
-    vecs = np.concatenate([p.vecs for p in parts]) if parts else np.zeros((0, 1), np.float32)
-    return TokenVectors(" ".join(texts), tuple(spans), vecs)
 
 
 def _localise(span: Span, doc: Document, segs: tuple[int, ...]) -> Span:
@@ -86,8 +75,8 @@ def _bead_support(
                 full.append((e, src_idx))
     pairs = [
         (
-            _concat_tokens([src_tokens[i] for i in si]),
-            _concat_tokens([tgt_tokens[i] for i in e.tgt]),
+            concat_tokens([src_tokens[i] for i in si]),
+            concat_tokens([tgt_tokens[i] for i in e.tgt]),
         )
         for e, si in full
     ]
@@ -140,13 +129,15 @@ def flag_comparison(
     cfg = cfg or FlagConfig()
     rng = rng if rng is not None else np.random.default_rng(0)
     hop = hop or f"{src.doc_id}-{tgt.doc_id}"
-    ev, _ = bead_evidence(
-        src, tgt, beads, cosines=cosines, src_vecs=src_vecs, tgt_vecs=tgt_vecs, rng=rng, prior=prior
-    )
-    support = None
     if src_tokens is not None and tgt_tokens is not None:
         if len(src_tokens) != len(src.segments) or len(tgt_tokens) != len(tgt.segments):
             raise ConfigError("token vectors must be given for every segment of each document")
+    ev, _ = bead_evidence(
+        src, tgt, beads, cosines=cosines, src_vecs=src_vecs, tgt_vecs=tgt_vecs, rng=rng,
+        prior=prior, src_tokens=src_tokens, tgt_tokens=tgt_tokens,
+    )  # fmt: skip
+    support = None
+    if src_tokens is not None and tgt_tokens is not None:
         support = _bead_support(ev, src_tokens, tgt_tokens, rng, src_vecs, tgt_vecs)
     same_script = main_script(" ".join(src.texts[:200])) == main_script(" ".join(tgt.texts[:200]))
     flags = rule_flags(

@@ -19,8 +19,12 @@ from driftscope.ingest.langid import detect_language
 from driftscope.model import Bead, Document
 from driftscope.quality import text as tx
 from driftscope.quality.calibrate import Baseline, fit_baseline, random_pair_cosines
+from driftscope.quality.entities import renderings
+from driftscope.quality.negation import Reversal, reversals
 from driftscope.quality.surface import broken_hyphens
 from driftscope.quality.timex import invented_times
+from driftscope.quality.tokens import TokenVectors
+from driftscope.quality.wordalign import concat_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class BeadEvidence:
     numbers_extra: tuple[tx.Mention, ...] = ()  # in tgt_text
     entities_missing: tuple[tx.Mention, ...] = ()  # in src_text, nothing similar in tgt_text
     entities_altered: tuple[tx.Mention, ...] = ()  # in src_text, a near miss in tgt_text
+    entities_cut: tuple[tx.Mention, ...] = ()  # in tgt_text: the words cutting them short
     tgt_lang: str = ""
     tgt_lang_prob: float = 0.0
     src_lang: str = ""
@@ -55,6 +60,7 @@ class BeadEvidence:
     foreign: tuple[tx.Mention, ...] = ()  # runs of source-script words left in tgt_text
     broken_compounds: tuple[tx.Mention, ...] = ()  # "word- word" in tgt_text beyond src_text's
     times_invented: tuple[tx.Mention, ...] = ()  # "night", "today" in tgt_text; src_text: no time
+    reversals: tuple[Reversal, ...] = ()  # negations on one side with no counterpart
 
 
 def _join(doc: Document, idx: Sequence[int]) -> str:
@@ -141,6 +147,8 @@ def bead_evidence(
     tgt_vecs: np.ndarray | None = None,
     rng: np.random.Generator | None = None,
     prior: Baseline | None = None,
+    src_tokens: Sequence[TokenVectors] | None = None,
+    tgt_tokens: Sequence[TokenVectors] | None = None,
 ) -> tuple[tuple[BeadEvidence, ...], Baseline | None]:
     """Evidence for every bead, and the similarity baseline used.
 
@@ -148,7 +156,9 @@ def bead_evidence(
     the random-pair side) or ``src_vecs``/``tgt_vecs`` ((n_segments, d) float32 unit rows of the
     two documents; bead vectors are the renormalised mean of their segments' vectors, and the
     random-pair baseline is sampled from these documents with ``rng``). With neither, the
-    similarity fields are nan and only text evidence is computed.
+    similarity fields are nan and only text evidence is computed. ``src_tokens``/``tgt_tokens``
+    (one :class:`TokenVectors` per segment) let names and negations be compared on the words
+    the token alignment pairs; without them the comparison is over the whole bead text.
     """
     rng = rng if rng is not None else np.random.default_rng(0)
     nb = len(beads)
@@ -188,7 +198,11 @@ def bead_evidence(
     for k, b in enumerate(beads):
         s, t = src_txt[k], tgt_txt[k]
         miss, extra = tx.number_mismatch(s, t) if s and t else ([], [])
-        altered, ents = tx.entity_mismatch(s, t) if s and t else ([], [])
+        st = tt = None
+        if src_tokens is not None and tgt_tokens is not None and s and t:
+            st = concat_tokens([src_tokens[i] for i in b.src])
+            tt = concat_tokens([tgt_tokens[i] for i in b.tgt])
+        altered, ents = tx.entity_mismatch(s, t, st, tt) if s and t else ([], [])
         tl, tp = _lang_of(tgt, b.tgt)
         sl, _ = _lang_of(src, b.src)
         rep = tx.repetition(t) - tx.repetition(s) if t else 0.0
@@ -221,6 +235,7 @@ def bead_evidence(
                 numbers_extra=tuple(extra),
                 entities_missing=tuple(ents),
                 entities_altered=tuple(altered),
+                entities_cut=tuple(renderings(altered, t)) if altered else (),
                 tgt_lang=tl,
                 tgt_lang_prob=tp,
                 src_lang=sl,
@@ -242,6 +257,7 @@ def bead_evidence(
                 ),
                 broken_compounds=tuple(broken_hyphens(t)[len(broken_hyphens(s)) :]) if s else (),
                 times_invented=tuple(invented_times(s, t)) if s else (),
+                reversals=tuple(reversals(s, t, src.lang, tgt.lang, st, tt)) if s and t else (),
             )
         )
     return tuple(out), baseline

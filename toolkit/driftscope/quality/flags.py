@@ -16,6 +16,8 @@ from driftscope.errors import ConfigError
 from driftscope.model import SEVERITIES, Flag, Span
 from driftscope.quality import text as tx
 from driftscope.quality.evidence import BeadEvidence
+from driftscope.quality.negation import RENDERED_MEDIUM
+from driftscope.quality.timex import RELATIVE_DAYS
 from driftscope.quality.tokens import WordSupport
 
 
@@ -33,7 +35,9 @@ class FlagConfig:
     lang_prob: float = 0.9  # langdetect probability needed to call a segment wrong-language
     lang_min_chars: int = 25
     repetition: float = 0.15  # tgt bigram repetition above the source's by this much
-    term_support: float = 0.0  # word support (calibrated) below this: suspicious term, medium
+    term_support: float = -0.8  # word support (calibrated) below this: suspicious term, medium
+    # (-0.8: NTREX dev vi-en, clean human translation, has 3 of 1,041 beads below it; at 0.0,
+    # 23 % of its beads got a medium term flag)
     term_low: float = 0.1  # ... below this: low
     term_min_sim: float = 0.45  # ... only inside beads at least this similar
     term_max: int = 2  # at most this many suspicious terms per bead
@@ -138,6 +142,7 @@ def rule_flags(
         flags += _length(e, base, c, low_sim)
         flags += _numbers_and_names(e, base, c)
         flags += _surface(e, base, c, low_sim)
+        flags += _reversal(e, base, c, low_sim)
         flags += _term_flags(e, c, low_sim)
     return flags
 
@@ -270,7 +275,9 @@ def _numbers_and_names(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[F
         # romanising Cyrillic is regular, English names in Cyrillic are phonetic (Kavanaugh ->
         # Кавано): a near miss only counts when the target is in Latin script
         sev = "medium" if tx.main_script(e.tgt_text) == "latin" else "low"
-        spans = tuple(c.src(e, m.start, m.end) for m in e.entities_altered)
+        spans = tuple(c.src(e, m.start, m.end) for m in e.entities_altered) + tuple(
+            c.tgt(e, m.start, m.end) for m in e.entities_cut
+        )
         note = (
             "names changed in the target (transliteration-aware): "
             f"{[m.text for m in e.entities_altered]}"
@@ -298,13 +305,33 @@ def _surface(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> l
         out.append(c.flag("broken_segment", "medium", e, 1.0, 0.0, note, (c.tgt(e),), base))
     for field, kind, note in _AT_PLACE:
         for m in getattr(e, field):
-            out.append(c.flag(kind, "medium", e, 1.0, 0.0, note.format(m.text),
+            day = field == "times_invented" and set(m.key.split("|")) <= RELATIVE_DAYS
+            out.append(c.flag(kind, "low" if day else "medium", e, 1.0, 0.0, note.format(m.text),
                               (c.tgt(e, m.start, m.end),), base))  # fmt: skip
     if e.script_mix > 0.2 and not low_sim and not e.foreign:
         note = "target mixes scripts (words of another script)"
         out.append(c.flag("untranslated", "low", e, e.script_mix, 0.2, note, (c.tgt(e),),
                           {**base, "script_mix": e.script_mix}))  # fmt: skip
     return out
+
+
+def _reversal(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> list[Flag]:
+    """A negation on one side with no counterpart on the other (one flag per bead). A bead
+    already flagged for low similarity gets none: its meaning is changed anyway."""
+    if not e.reversals or low_sim:
+        return []
+    r = max(e.reversals, key=lambda x: x.rendered if x.rendered == x.rendered else -1.0)
+    # only a negation whose scope the other side renders very clearly is medium (see
+    # driftscope.quality.negation.RENDERED_MEDIUM); a count difference alone is low
+    sev = "medium" if r.rendered == r.rendered and r.rendered >= RENDERED_MEDIUM else "low"
+    where = (c.src if r.side == "src" else c.tgt)(e, r.cue.start, r.cue.end)
+    there = (c.tgt if r.side == "src" else c.src)(e, *r.other)
+    other = "target" if r.side == "src" else "source"
+    note = f"negation {r.cue.text!r} has no counterpart in the {other}: meaning reversed?"
+    ev = {**base, "src_negations": r.src_count, "tgt_negations": r.tgt_count,
+          "rendered": _f(r.rendered)}  # fmt: skip
+    return [c.flag("meaning_reversal", sev, e, float(len(e.reversals)), 0.0,
+                   note, (where, there), ev)]  # fmt: skip
 
 
 def _term_flags(e: BeadEvidence, c: _Ctx, low_sim: bool) -> list[Flag]:

@@ -1,6 +1,6 @@
-"""Scripts and names: script profiles, Cyrillic-Latin transliteration, named entities compared
-across scripts (Лукашенко / Lukashenko, Vietnamese diacritics folded), runs of words left in
-another script. Stdlib only."""
+"""Scripts and names: script profiles, transliteration (Cyrillic by a fixed table, every other
+script by anyascii), name mentions (Лукашенко / Lukashenko, Vietnamese diacritics folded), runs
+of words left in another script. Names are compared in :mod:`driftscope.quality.entities`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+
+from anyascii import anyascii
 
 from driftscope.quality.mention import Mention
 
@@ -109,9 +111,8 @@ def translit(word: str) -> str:
     for ch in word.lower():
         if ch in _CYR:
             out.append(_CYR[ch])
-        else:
-            base = unicodedata.normalize("NFKD", ch.replace("đ", "d"))
-            out.append("".join(c for c in base if c.isascii() and c.isalnum()))
+        else:  # any other script: anyascii's romanisation (diacritics folded, đ -> d)
+            out.append("".join(c for c in anyascii(ch).lower() if c.isalnum()))
     s = "".join(out)
     # common spelling variants of the same sound across romanisations
     for a, b in (
@@ -130,7 +131,7 @@ def translit(word: str) -> str:
     return s
 
 
-def _skeleton_match(a: str, b: str) -> bool:
+def skeleton_match(a: str, b: str) -> bool:
     """Same name up to inflection: equal, or a shared prefix covering most of the shorter."""
     if not a or not b:
         return False
@@ -168,40 +169,6 @@ def find_entities(text: str) -> list[Mention]:
         head = w.split("-")[0] if len(w.split("-")[0]) >= 3 else w  # Taliban-like -> Taliban
         out.append(Mention(translit(head), w, m.start(), m.end()))
     return out
-
-
-def _near_miss(a: str, b: str) -> bool:
-    """Same start (5+ letters) but a different name: a truncated or altered transliteration."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n >= 5 and not _skeleton_match(a, b)
-
-
-def entity_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
-    """(source entities altered in the target, source entities not found in the target).
-
-    Altered: no target word matches the transliterated skeleton but one starts the same way
-    (Мясникович -> Myasnikov). Not found: no target word is even close; across languages that
-    translate names (Россия -> Nga) this is weak evidence, so callers rate it low.
-    """
-    tgt_words = [m.group() for m in WORD_RE.finditer(tgt)]
-    tgt_keys = [translit(w) for w in tgt_words] + [
-        translit(p) for w in tgt_words if "-" in w for p in w.split("-")
-    ]
-    altered: list[Mention] = []
-    missing: list[Mention] = []
-    for e in find_entities(src):
-        if len(e.key) < 3 or any(_skeleton_match(e.key, k) for k in tgt_keys):
-            continue
-        if main_script(e.text) == main_script(tgt) and any(
-            len(k) >= 4 and translit(e.text).startswith(k) for k in tgt_keys
-        ):
-            continue  # same script, target keeps the stem: derivation (Brexiteers -> Brexit)
-        (altered if any(_near_miss(e.key, k) for k in tgt_keys) else missing).append(e)
-    return altered, missing
 
 
 def foreign_runs(text: str, expected_script: str, min_words: int = 2) -> list[Mention]:

@@ -1,7 +1,8 @@
 """Numbers, dates and month names in any script, compared across a translation. Stdlib only.
 
 Digits of any script, thousands separators, decimal commas ("1 000,5", "1,000.5", "٢٠١٧"),
-clock times, month names (en, ru inflected, de, fr, es, it, pt) as month numbers, and unit
+clock times (12- and 24-hour, hour words: "3 p.m." = "15:00" = "15 ч"), small numbers in
+words, month names (en, ru inflected, de, fr, es, it, pt) as month numbers, and unit
 conversions or scales that explain a changed value (inches to centimetres, "3,000" = "3 тыс.").
 """
 
@@ -126,14 +127,57 @@ def _month(word: str, text: str, start: int, end: int) -> int | None:
     return None
 
 
+# Clock times with a 12-hour marker or an hour word, read as 24-hour values: "3 p.m." and
+# "15:00" and "15 ч" and "3 giờ chiều" all give the key "15" ("7:55" gives "7.55", as a plain
+# number would). Day-part words after the hour (дня, chiều, ...) add 12 to an afternoon hour.
+_CLOCK_RE = re.compile(
+    r"(?<![\d:.,])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*"
+    r"(?:(?P<ap>[ap])\.?\s?m\b\.?"
+    r"|(?:ч\b\.?|час(?:а|ов)?\b|giờ|uhr\b|heures?\b|h\b|h(?=\d))\s*(?P<m2>\d{2}(?!\d))?"
+    r"(?:\s*phút)?(?:\s*(?P<part>дня|вечера|ночи|утра|sáng|trưa|chiều|tối|đêm)\b)?)",
+    re.IGNORECASE,
+)
+_PM_PARTS = {"дня", "вечера", "chiều", "tối"}
+
+
+def _clock(m: re.Match[str]) -> str | None:
+    """The 24-hour key of a clock match, or None when the hour is out of range."""
+    h, mins = int(m["h"]), int(m["m"] or m["m2"] or 0)
+    if h > 24 or mins > 59:
+        return None
+    part = (m["part"] or "").lower()
+    if m["ap"]:
+        h = h % 12 + (12 if m["ap"].lower() == "p" else 0)
+    elif part in _PM_PARTS and h < 12:
+        h += 12
+    elif part in ("ночи", "đêm") and h == 12:
+        h = 0
+    return f"{h}" if not mins else f"{h}.{mins:02d}".rstrip("0")
+
+
+def _times(text: str) -> list[Mention]:
+    out = []
+    for m in _CLOCK_RE.finditer(text):
+        key = _clock(m)
+        if key is not None:
+            out.append(
+                Mention(key, m.group().rstrip(), m.start(), m.start() + len(m.group().rstrip()))
+            )
+    return out
+
+
 def find_numbers(text: str) -> list[Mention]:
     """Numbers in ``text`` with normalised keys (script- and format-independent).
 
-    Month names are numbers too (key "6" for June, июнь, juin, ...).
+    Month names are numbers too (key "6" for June, июнь, juin, ...); clock times are 24-hour
+    values ("3 p.m." -> "15").
     """
-    out = [
+    out = _times(text)
+    taken = [(m.start, m.end) for m in out]
+    out += [
         Mention(_norm_number(m.group()), m.group(), m.start(), m.end())
         for m in _NUM_RE.finditer(text)
+        if not any(a <= m.start() < b for a, b in taken)
     ]
     for m in _MONTH_RE.finditer(text):
         n = _month(m.group(), text, m.start(), m.end())
@@ -142,10 +186,75 @@ def find_numbers(text: str) -> list[Mention]:
     return sorted(out, key=lambda x: x.start)
 
 
+# Small numbers written out (en, ru, vi, de, fr; Russian by stem). They only *explain* a
+# digit missing on the other side, never count as numbers of their own: "one", "ba", "năm"
+# have other meanings.
+_NUM_WORDS = {
+    **dict.fromkeys("one один одна одно одного одной одну một ein eine eins un une".split(), 1),
+    **dict.fromkeys("two два две двух двум hai zwei deux".split(), 2),
+    **dict.fromkeys("three три трёх трех трем ba drei trois".split(), 3),
+    **dict.fromkeys("four четыре четырёх четырех bốn tư vier quatre".split(), 4),
+    **dict.fromkeys("five пять пяти năm lăm fünf cinq".split(), 5),
+    **dict.fromkeys("six шесть шести sáu sechs".split(), 6),
+    **dict.fromkeys("seven семь семи bảy sieben sept".split(), 7),
+    **dict.fromkeys("eight восемь восьми tám acht huit".split(), 8),
+    **dict.fromkeys("nine девять девяти chín neun neuf".split(), 9),
+    **dict.fromkeys("ten десять десяти mười zehn dix".split(), 10),
+    **dict.fromkeys("eleven одиннадцать elf onze".split(), 11),
+    **dict.fromkeys("twelve двенадцать zwölf douze".split(), 12),
+    **dict.fromkeys("twenty двадцать zwanzig vingt".split(), 20),
+    **dict.fromkeys("thirty тридцать dreißig trente".split(), 30),
+    **dict.fromkeys("hundred сто hundert cent".split(), 100),
+}
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def number_words(text: str) -> Counter[str]:
+    """Keys of the numbers written out in ``text`` ("three" -> "3")."""
+    return Counter(
+        str(_NUM_WORDS[w.lower()]) for w in _WORD_RE.findall(text) if w.lower() in _NUM_WORDS
+    )
+
+
+def _is_clock(m: Mention) -> bool:
+    return bool(_CLOCK_RE.fullmatch(m.text)) or ":" in m.text
+
+
+def _pair_clocks(missing: list[Mention], extra: list[Mention]) -> None:
+    """Drop (in place) a missing and an extra clock time 12 hours apart: one side wrote the
+    12-hour value without its marker ("3:00" for "15:00")."""
+    for m in list(missing):
+        for x in extra:
+            if (_is_clock(m) or _is_clock(x)) and _hours_apart(m.key, x.key, 12):
+                missing.remove(m)
+                extra.remove(x)
+                break
+
+
+def _hours_apart(a: str, b: str, d: float) -> bool:
+    try:
+        fa, fb = float(a), float(b)
+    except ValueError:
+        return False
+    return max(fa, fb) < 24 and abs(abs(fa - fb) - d) < 1e-9
+
+
+def _absorb(mentions: list[Mention], words: Counter[str]) -> list[Mention]:
+    out = []
+    for m in mentions:
+        if words[m.key] > 0:
+            words[m.key] -= 1
+        else:
+            out.append(m)
+    return out
+
+
 def number_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
     """(source numbers missing from the target, target numbers absent from the source).
 
-    Multisets: a number written twice in the source must appear twice in the target.
+    Multisets: a number written twice in the source must appear twice in the target. Clock
+    times compare as 24-hour values (a missing and an extra time 12 hours apart cancel);
+    a digit the other side writes out in words ("3" / "three") is not missing.
     """
     s, t = find_numbers(src), find_numbers(tgt)
     tc = Counter(m.key for m in t)
@@ -161,6 +270,11 @@ def number_mismatch(src: str, tgt: str) -> tuple[list[Mention], list[Mention]]:
             sc[m.key] -= 1
         else:
             extra.append(m)
+    _pair_clocks(missing, extra)
+    if missing:
+        missing = _absorb(missing, number_words(tgt))
+    if extra:
+        extra = _absorb(extra, number_words(src))
     return missing, extra
 
 
@@ -204,4 +318,5 @@ def explained(src_key: str, tgt_key: str, rel: float = 0.08) -> bool:
         return True
     if abs((a - 32) * 5 / 9 - b) <= 1.5 or abs(a * 9 / 5 + 32 - b) <= 2:  # Fahrenheit/Celsius
         return True
-    return a >= 1000 and a == int(a) and int(a) % 100 == b  # decades: 1930 -> 30
+    hi, lo = max(a, b), min(a, b)
+    return hi >= 1000 and hi == int(hi) and int(hi) % 100 == lo  # decades: 1930 <-> 30

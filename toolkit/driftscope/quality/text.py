@@ -1,20 +1,21 @@
-"""Cheap, encoder-free evidence about one source/target text pair. Stage layer: stdlib only.
+"""Cheap, encoder-free evidence about one source/target text pair. Stage layer.
 
 Everything here works on plain strings: repetition, length ratios and broken sentence ends
-here; numbers and dates (:mod:`driftscope.quality.numbers`) and scripts and names
-(:mod:`driftscope.quality.names`) are re-exported, so ``text`` is the one namespace callers
-use. Character spans are half-open offsets into the string given.
+here; numbers and dates (:mod:`driftscope.quality.numbers`), scripts
+(:mod:`driftscope.quality.names`) and names (:mod:`driftscope.quality.entities`) are
+re-exported, so ``text`` is the one namespace callers use. Character spans are half-open
+offsets into the string given.
 """
 
 from __future__ import annotations
 
 import re
 
+from driftscope.quality.entities import entity_mismatch
 from driftscope.quality.mention import Mention
 from driftscope.quality.names import (
     WORD_RE,
     char_script,
-    entity_mismatch,
     find_entities,
     foreign_runs,
     main_script,
@@ -22,7 +23,7 @@ from driftscope.quality.names import (
     script_profile,
     translit,
 )
-from driftscope.quality.numbers import explained, find_numbers, number_mismatch
+from driftscope.quality.numbers import explained, find_numbers, number_mismatch, number_words
 
 __all__ = [
     "Mention",
@@ -34,6 +35,7 @@ __all__ = [
     "foreign_runs",
     "main_script",
     "number_mismatch",
+    "number_words",
     "script_mixing",
     "script_profile",
     "translit",

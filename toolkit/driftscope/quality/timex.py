@@ -101,7 +101,20 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "ngày mai": ("tomorrow",),
     "sáng hôm": ("morning",),
     "tối hôm": ("evening", "night"),
-    "chủ nhật": ("sunday",),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
+    "chủ nhật": ("sunday",),
+    "mỗi tối": ("evening",),
+    "giờ vàng": ("evening",),  # prime time
+    # "the third song of the night", "his second goal of the night": the event, not a date
+    "of the night": (),
+    "of the evening": (),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
+    # the present and the day as such: a source that says "now" or "day" states a time, and a
+    # translation may render it as "today", "this afternoon" ("во второй половине дня")
+    "now": ("now",),
+    "jetzt": ("now",),
+    "maintenant": ("now",),
+    "bây giờ": ("now",),
+    "hiện nay": ("now",),
+    "hiện tại": ("now",),
 }
 # Russian inflects: stems, matched at the start of a word
 _RU_STEMS: dict[str, tuple[str, ...]] = {
@@ -127,6 +140,8 @@ _RU_FORMS: dict[str, tuple[str, ...]] = {
     **{w: ("noon",) for w in "полдень полудня полдня".split()},
     **{w: ("morning", "noon", "afternoon") for w in ("днём", "днем")},
     "вчера": ("yesterday",),
+    **{w: ("now",) for w in "сейчас теперь".split()},
+    **{w: ("day",) for w in "день дня дню днями".split()},
     "сегодня": ("today",),
     "завтра": ("tomorrow",),
     **{w: ("wednesday",) for w in "среду среды среда".split()},
@@ -168,7 +183,15 @@ def _classes(word: str) -> tuple[str, ...]:
 # Classes a translation can invent; weekdays are only context (news translations move them
 # across time zones: "5 a.m. Sunday" Eastern is "субботу" in Moscow's telling).
 INVENTED = frozenset("night evening morning afternoon noon yesterday today tomorrow".split())
+# A relative day added or dropped is routine in news translation ("vowed today"): the flag
+# rules keep it low; a part of the day ("the night before") dates the event and is medium.
+RELATIVE_DAYS = frozenset("yesterday today tomorrow".split())
 _CLOCK = re.compile(r"\d[.:h]\d\d|\d\s?(?:h\b|giờ|час|[ap]\.?m\b)", re.IGNORECASE)
+# Vietnamese weekdays 2-7 are "thứ" + a numeral, one of them capitalised ("thứ Ba", "Thứ
+# năm": Tuesday, Thursday); all lower case it is an ordinal ("thứ ba", third)
+_VI_WEEKDAY = re.compile(
+    r"\b(?:thứ (?:Hai|Ba|Tư|Năm|Sáu|Bảy)|Thứ (?:hai|ba|tư|năm|sáu|bảy|Hai|Ba|Tư|Năm|Sáu|Bảy))\b"
+)
 
 
 def invented_times(src: str, tgt: str) -> list[Mention]:
@@ -178,6 +201,6 @@ def invented_times(src: str, tgt: str) -> list[Mention]:
     or "this morning": the translation dated the event. Times the source does state are left
     alone (conversions between time zones and clock formats are routine in human translation).
     """
-    if time_words(src) or _CLOCK.search(src):
+    if time_words(src) or _CLOCK.search(src) or _VI_WEEKDAY.search(src):
         return []
     return [m for m in time_words(tgt) if set(m.key.split("|")) <= INVENTED]

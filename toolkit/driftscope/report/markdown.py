@@ -178,8 +178,9 @@ def render_markdown(result: RunResult, view: ReportView | None = None) -> str:
         lines += [
             "## Gold check",
             "",
-            f"{sum(1 for g in v.gold if g.found_by)} of {len(v.gold)} known problems "
-            "found by a flag on the same hop.",
+            f"{sum(1 for g in v.gold if g.strict)} of {len(v.gold)} known problems found "
+            "strictly (a flag of their kind, or an equivalent one, at medium or above on their "
+            f"span); {sum(1 for g in v.gold if g.found_by)} touched by any flag of the hop.",
             "",
         ]
         lines += _table(
@@ -191,7 +192,8 @@ def render_markdown(result: RunResult, view: ReportView | None = None) -> str:
                     md(g.kind),
                     md(g.span),
                     md(g.note),
-                    " ".join(f"#{i}" for i in g.found_by) or "**missed**",
+                    (" ".join(f"#{i}" for i in g.found_by) or "**missed**")
+                    + ("" if g.strict or not g.found_by else " (not strict)"),
                 ]
                 for g in v.gold
             ],

@@ -13,11 +13,13 @@ Optional ``RunResult.extras`` keys read here (absent keys are simply not rendere
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from driftscope.model import Comparison, Flag, RunResult
+from driftscope.report.gold import finds, gold_range
 from driftscope.report.plots import Plot, drift_plot, scatter_plots
 from driftscope.report.rows import Cell, Piece, Row, attach_flags, cell_pieces, compose_rows
 from driftscope.report.stats import HopStats, all_hop_stats, chain_of, numbers_in
@@ -61,6 +63,7 @@ class GoldItem:
     note: str
     found_by: tuple[int, ...]  # ids of flags on the hop touching (version, segment)
     same_kind: bool  # one of them has the gold kind
+    strict: tuple[int, ...] = ()  # ids of flags that find it strictly (report.gold.finds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +178,18 @@ def _gold(result: RunResult, flags: tuple[FlagView, ...]) -> list[GoldItem]:
         found = [
             f for f in flags if (f.flag.hop or f.comp.hop) == hop and _touches(f, version, seg)
         ]
+        span = _span(g.get("span", ""))
+        doc = next((d for d in result.documents if d.doc_id == version), None)
+        rng = (
+            gold_range(span, doc.segments[seg].text)
+            if span and doc is not None and 0 <= seg < len(doc.segments)
+            else None
+        )
+        strict = tuple(
+            f.fid
+            for f in found
+            if finds(dataclasses.replace(f.flag, hop=hop), hop, version, seg, kind, rng)
+        )
         out.append(
             GoldItem(
                 hop,
@@ -185,6 +200,7 @@ def _gold(result: RunResult, flags: tuple[FlagView, ...]) -> list[GoldItem]:
                 str(g.get("note", "")),
                 tuple(f.fid for f in found),
                 any(f.flag.kind == kind for f in found),
+                strict,
             )
         )
     return out
