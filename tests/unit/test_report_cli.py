@@ -90,7 +90,12 @@ def test_corpus_goes_through_pipeline_with_options(tmp_path: Path, monkeypatch, 
         "7",
     ]
     assert run(argv) == 0
-    assert calls == [(corpus, {"model": "m", "min_severity": "medium", "seed": 7, "terms": True})]
+    assert calls == [
+        (
+            corpus,
+            {"model": "m", "backend": None, "min_severity": "medium", "seed": 7, "terms": True},
+        )
+    ]
     # --severity medium keeps only medium and high flags (also a view filter on re-render)
     kept = sum(f.severity != "low" for c in result.comparisons for f in c.flags)
     assert 0 < kept < 9

@@ -155,10 +155,10 @@ def align_cmd(
         int, typer.Option("--max-bead", help=_H["max_bead"], callback=in_range(2, 12))
     ] = 6,
     # Defaults: those of driftscope.align.AlignConfig (not imported here: --help stays light).
-    skip: Annotated[float, typer.Option("--skip", help=_H["skip"], callback=_SKIP)] = 0.42,
+    skip: Annotated[float, typer.Option("--skip", help=_H["skip"], callback=_SKIP)] = 0.4,
     skip_adapt: Annotated[
         float, typer.Option("--skip-adapt", help=_H["skip_adapt"], callback=in_range(0, 10))
-    ] = 3.0,
+    ] = 3.5,
     merge_penalty: Annotated[
         float, typer.Option("--merge-penalty", help=_H["merge"], callback=_WEIGHT)
     ] = 0.3,

@@ -7,6 +7,7 @@ inside the body.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -63,9 +64,7 @@ def coverage_cmd(
 ) -> None:
     """Share of the original's segments each version represents, omits and adds."""
     from driftscope.cli.corpus import line_parallel
-    from driftscope.corpus import CorpusConfig, coverage
     from driftscope.coverage import coverage_csv, coverage_json
-    from driftscope.pipeline import PipelineConfig
 
     if fmt not in COVERAGE_FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(COVERAGE_FORMATS)}, not {fmt!r}")
@@ -75,6 +74,35 @@ def coverage_cmd(
     inputs = [p for _, p in src.versions] + ([src.doc_ids] if src.doc_ids else [])
     if out is not None:  # fail before aligning anything
         check_output_path(out, inputs)
+    with tempfile.TemporaryDirectory(prefix="driftscope-coverage-") as tmp:
+        report = _run(_decoded(src, Path(tmp)), presegmented, encoder, seed, backend, workers,
+                      quiet)  # fmt: skip
+    text = {"csv": coverage_csv, "json": coverage_json, "html": _coverage_html}[fmt](report)
+    emit(text, out, inputs)
+
+
+def _decoded(src: Any, tmp: Path) -> Any:
+    """The same line-parallel input with every version decoded by the ingest layer (UTF-16,
+    cp1251, NFD, ... : one clear error for empty, binary or undecodable files, before any model
+    loads) and rewritten as plain UTF-8 lines the engine streams."""
+    from dataclasses import replace
+
+    from driftscope.ingest import read_lines
+
+    specs = []
+    for k, (vid, path) in enumerate(src.versions):
+        lines = read_lines(path)
+        copy = tmp / f"{k}-{path.name}"
+        copy.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        specs.append((vid, copy))
+    return replace(src, versions=tuple(specs))
+
+
+def _run(src: Any, presegmented: bool, encoder: str, seed: int, backend: str | None,
+         workers: int, quiet: bool) -> Any:  # fmt: skip
+    from driftscope.corpus import CorpusConfig, coverage
+    from driftscope.pipeline import PipelineConfig
+
     cfg = CorpusConfig(
         pipeline=PipelineConfig(model=encoder or None, seed=seed, backend=backend),
         presegmented=presegmented,
@@ -83,11 +111,9 @@ def coverage_cmd(
     )
     with progress(quiet) as bar:
         task = bar.add_task("aligning documents", total=None) if bar else None
-        report = coverage(
+        return coverage(
             src, cfg, progress=(lambda d, _s, _e: bar.update(task, completed=d)) if bar else None
         )
-    text = {"csv": coverage_csv, "json": coverage_json, "html": _coverage_html}[fmt](report)
-    emit(text, out, inputs)
 
 
 def _coverage_html(report: Any) -> str:
