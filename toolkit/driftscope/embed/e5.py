@@ -33,6 +33,7 @@ from driftscope.embed.build_e5 import REVISION
 from driftscope.embed.cache import EmbeddingCache, token_key
 from driftscope.embed.encoders import BaseEncoder
 from driftscope.embed.onnx_export import ONNX_FORMAT, OUTPUT_LAYERS, ensure_onnx, onnx_path
+from driftscope.embed.pieces import piece_spans
 from driftscope.errors import ConfigError, EncoderUnavailableError
 
 log = logging.getLogger(__name__)
@@ -282,16 +283,7 @@ def _states(
     text: str, offsets: Sequence[tuple[int, int]], n_prompt: int, hidden: list[np.ndarray], r: int
 ) -> TokenStates:
     """The pieces of ``text`` (row ``r`` of the batch) and their unit float16-rounded rows."""
-    keep, spans = [], []
-    for k, (a0, b0) in enumerate(offsets):
-        a, b = int(a0) - n_prompt, int(b0) - n_prompt
-        if b <= a or a < 0:  # special tokens have (0, 0); prompt pieces fall before 0
-            continue
-        while a < b and text[a].isspace():  # Metaspace offsets may include the space
-            a += 1
-        if a < b:
-            keep.append(k)
-            spans.append((a, b))
+    keep, spans = piece_spans(text, offsets, n_prompt)
     rows = np.stack([h[r, keep] for h in hidden]).astype(np.float64)  # (L, m, h)
     rows /= np.maximum(np.linalg.norm(rows, axis=2, keepdims=True), 1e-9)
     return TokenStates(text, tuple(spans), TOKEN_LAYERS, rows.astype(np.float16))

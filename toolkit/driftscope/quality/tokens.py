@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from driftscope.embed.pieces import piece_spans
+
 
 @dataclass(frozen=True, slots=True)
 class TokenVectors:
@@ -94,18 +96,9 @@ def embed_tokens(
             hs = bert(**enc, output_hidden_states=True).hidden_states
         mask = enc["attention_mask"].tolist()
         for r, text in enumerate(chunk):
-            keep, spans = [], []
-            for k, (a, b) in enumerate(offsets[r]):
-                if not mask[r][k]:
-                    continue
-                a, b = int(a) - len(prompt), int(b) - len(prompt)
-                if b <= a or a < 0:  # special tokens have (0, 0); prompt pieces fall before 0
-                    continue
-                while a < b and text[a].isspace():  # Metaspace offsets may include the space
-                    a += 1
-                if a < b:
-                    keep.append(k)
-                    spans.append((a, b))
+            # padding rows are masked; give them an empty span so piece_spans drops them
+            offs = [o if mask[r][k] else (0, 0) for k, o in enumerate(offsets[r])]
+            keep, spans = piece_spans(text, offs, len(prompt))
             parts = []
             for layer in layers:
                 v = hs[layer][r, keep].float().numpy().astype(np.float64)
