@@ -51,3 +51,64 @@ def test_invented_times_only_when_the_source_states_no_time() -> None:
     assert invented_times("at 5 a.m. Eastern time Sunday", "в субботу в 5 утра") == []
     assert invented_times("Вчера в 4:40 утра", "Yesterday at 4.40 in the morning") == []
     assert invented_times("the election", "выборы") == []
+
+
+def _bead(src: str, tgt: str, **kw: object) -> object:
+    from driftscope.quality.evidence import BeadEvidence
+
+    return BeadEvidence(0, (0,), (0,), src, tgt, 0.9, 1.0, 3.0, 0.0, **kw)  # type: ignore[arg-type]
+
+
+def test_invented_part_of_day_is_low_when_its_word_is_supported_by_the_source() -> None:
+    from driftscope.quality.flags import rule_flags
+    from driftscope.quality.timex import invented_times
+    from driftscope.quality.tokens import WordSupport
+
+    src, tgt = "due to their nocturnal habits", "из-за их ночных привычек"
+    times = tuple(invented_times(src, tgt))
+    assert [m.text for m in times] == ["ночных"]
+    e = _bead(src, tgt, times_invented=times)
+    m = times[0]
+
+    def sev(calibrated: float | None) -> list[str]:
+        sup = None if calibrated is None else [[WordSupport(m.start, m.end, m.text, 0.5, 0.2,
+                                                            calibrated)]]  # fmt: skip
+        fl = rule_flags([e], "en-ru", "en", "ru", support=sup)  # type: ignore[list-item]
+        return [f.severity for f in fl if f.kind == "number_mismatch"]
+
+    assert sev(1.3) == ["low"]  # said by the source in other words ("nocturnal")
+    assert sev(0.4) == ["medium"]  # less supported than a typical word: invented
+    assert sev(None) == ["medium"]  # no word support computed (--no-terms): as before
+
+
+def test_a_loop_is_medium_only_where_the_source_does_not_repeat() -> None:
+    from driftscope.quality import text as tx
+    from driftscope.quality.flags import rule_flags
+
+    def sev(src: str, tgt: str) -> list[str]:
+        rep = tx.repetition(tgt) - tx.repetition(src)
+        e = _bead(src, tgt, repetition=rep, repeat=tx.longest_repeat(tgt),
+                  src_repeats=tx.longest_repeat(src) is not None)  # fmt: skip
+        return [f.severity for f in rule_flags([e], "vi-en", "vi", "en") if f.kind == "duplicate"]
+
+    assert sev("Không, không, không.", "No, no, no, no, no.") == ["low"]
+    vi = "Tôi nghĩ là chúng ta có thể giải quyết."
+    assert sev(vi, "I think that when I think about it, I think that we can.") == ["medium"]
+
+
+def test_a_number_word_is_judged_by_its_value_not_its_support() -> None:
+    from driftscope.quality.flags import rule_flags
+    from driftscope.quality.tokens import WordSupport
+
+    tgt = "Hearts, who they trail by eight points"
+    a = tgt.index("eight")
+    sup = [[WordSupport(a, a + 5, "eight", 0.3, 0.3, -2.0)]]
+
+    def terms(src: str) -> list[str]:
+        fl = rule_flags([_bead(src, tgt)], "vi-en", "vi", "en", tgt_lang="en",  # type: ignore[list-item]
+                        support=sup)  # fmt: skip
+        return [f.severity for f in fl if f.kind == "suspicious_term"]
+
+    assert terms("Hearts, đội dẫn trước tám điểm") == []  # "tám" is eight
+    assert terms("Hearts, đội dẫn trước 8 điểm") == []
+    assert terms("Hearts, đội dẫn trước chín điểm") == ["medium"]  # nine: not the same number

@@ -50,6 +50,7 @@ class BeadEvidence:
     src_lang: str = ""
     repetition: float = 0.0  # tgt bigram repetition minus src bigram repetition
     repeat: tx.Mention | None = None  # the repeated phrase in tgt_text, if any
+    src_repeats: bool = False  # src_text repeats a phrase itself (a chant, "no, no, no")
     script_mix: float = 0.0  # share of tgt letters outside the tgt document's main script
     broken_src: bool = False
     broken_tgt: bool = False
@@ -241,6 +242,7 @@ def bead_evidence(
                 src_lang=sl,
                 repetition=float(rep),
                 repeat=tx.longest_repeat(t) if rep > 0 else None,
+                src_repeats=rep > 0 and bool(s) and tx.longest_repeat(s) is not None,
                 script_mix=float(mix),
                 broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
                 broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),

@@ -17,6 +17,7 @@ from driftscope.model import SEVERITIES, Flag, Span
 from driftscope.quality import text as tx
 from driftscope.quality.evidence import BeadEvidence
 from driftscope.quality.negation import RENDERED_MEDIUM
+from driftscope.quality.numbers import states_number_of
 from driftscope.quality.timex import RELATIVE_DAYS
 from driftscope.quality.tokens import WordSupport
 
@@ -41,6 +42,9 @@ class FlagConfig:
     term_low: float = 0.1  # ... below this: low
     term_min_sim: float = 0.45  # ... only inside beads at least this similar
     term_max: int = 2  # at most this many suspicious terms per bead
+    # an invented part of the day whose word is supported like a typical word of the document
+    # (calibrated 1, the scale's own anchor) is said by the source in other words: low
+    time_support: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.sim_high <= self.sim_medium <= self.sim_low:
@@ -211,6 +215,10 @@ def _repetition(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[Flag]:
                        {**base, "duplicate_of": e.duplicate_of})]  # fmt: skip
     if e.repetition > c.cfg.repetition and e.repeat is not None:
         sev = "high" if e.repetition > 2 * c.cfg.repetition else "medium"
+        if sev == "medium" and e.src_repeats:
+            # a loop is an MT symptom where the source has none; where the source repeats a
+            # phrase too, more repeats in the target are the same figure of speech: low
+            sev = "low"
         note = f"phrase repeated inside the segment: {e.repeat.text!r}"
         where = c.tgt(e, e.repeat.start, e.repeat.end)
         return [c.flag("duplicate", sev, e, e.repetition, c.cfg.repetition, note, (where,),
@@ -305,14 +313,30 @@ def _surface(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> l
         out.append(c.flag("broken_segment", "medium", e, 1.0, 0.0, note, (c.tgt(e),), base))
     for field, kind, note in _AT_PLACE:
         for m in getattr(e, field):
-            day = field == "times_invented" and set(m.key.split("|")) <= RELATIVE_DAYS
-            out.append(c.flag(kind, "low" if day else "medium", e, 1.0, 0.0, note.format(m.text),
-                              (c.tgt(e, m.start, m.end),), base))  # fmt: skip
+            ev, sev = base, "medium"
+            if field == "times_invented":
+                # a part of the day the source says in other words ("nocturnal" -> "ночные",
+                # "nightclub" -> "ночной клуб") is supported by its source words: low
+                sup = _support_at(c, e, m.start, m.end)
+                ev = {**base, "support": sup}
+                day = set(m.key.split("|")) <= RELATIVE_DAYS
+                sev = "low" if day or sup >= c.cfg.time_support else "medium"
+            out.append(c.flag(kind, sev, e, 1.0, 0.0, note.format(m.text),
+                              (c.tgt(e, m.start, m.end),), ev))  # fmt: skip
     if e.script_mix > 0.2 and not low_sim and not e.foreign:
         note = "target mixes scripts (words of another script)"
         out.append(c.flag("untranslated", "low", e, e.script_mix, 0.2, note, (c.tgt(e),),
                           {**base, "script_mix": e.script_mix}))  # fmt: skip
     return out
+
+
+def _support_at(c: _Ctx, e: BeadEvidence, a: int, b: int) -> float:
+    """Best calibrated support of the target words overlapping ``a:b`` (nan: not computed)."""
+    if c.support is None or not c.support[e.index]:
+        return float("nan")
+    vals = [w.calibrated for w in c.support[e.index] if w.start < b and a < w.end]
+    vals = [v for v in vals if v == v]
+    return max(vals) if vals else float("nan")
 
 
 def _reversal(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> list[Flag]:
@@ -349,6 +373,8 @@ def _term_flags(e: BeadEvidence, c: _Ctx, low_sim: bool) -> list[Flag]:
             if w.calibrated == w.calibrated
             and w.calibrated < cfg.term_low
             and sum(ch.isalpha() for ch in w.text) >= 4
+            # a number word is judged by its value (number_mismatch), not by its vectors
+            and not states_number_of(w.text, e.src_text)
         ),
         key=lambda w: w.calibrated,
     )[: cfg.term_max]

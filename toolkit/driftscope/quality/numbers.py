@@ -216,6 +216,16 @@ def number_words(text: str) -> Counter[str]:
     )
 
 
+def states_number_of(word: str, text: str) -> bool:
+    """Whether ``word`` is a number written out whose value ``text`` states (in digits or in
+    words): "eight" and "tám điểm" or "8 points"."""
+    value = _NUM_WORDS.get(word.lower())
+    if value is None:
+        return False
+    key = str(value)
+    return key in number_words(text) or any(m.key == key for m in find_numbers(text))
+
+
 def _is_clock(m: Mention) -> bool:
     return bool(_CLOCK_RE.fullmatch(m.text)) or ":" in m.text
 
