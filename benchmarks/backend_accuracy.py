@@ -6,8 +6,8 @@ For each backend (``driftscope.embed.e5.BACKENDS``), with the embedding cache on
 has its own cache keys, so a rerun embeds nothing):
 
 * alignment strict/lax F1 (vecalign semantics, ``driftscope.evaluate``) of ``align`` with the
-  default ``AlignConfig`` on Text+Berg de-fr dev, ParIce en-is dev (every file of en/, is/ and
-  gold/) and NTREX-128 en-ru / en-vi with the derivation of ``align_bench.py`` (same seed);
+  default ``AlignConfig`` on every set of ``align_bench.py`` (``_aligndata.all_sets``: Text+Berg
+  de-fr dev, ParIce en-is dev, NTREX-128 heavy and light derivations in five directions);
 * hallucination and omission AUROC (points, 0-100) of the shipped combiners
   (``quality.estimate.combined_estimates``) on the de-en hallucination dev half;
 * Pearson of the shipped ``qe`` combiner (``combined_qe``) with ``z_mean`` on MLQE-PE ru-en dev.
@@ -34,10 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import align_bench as ab  # noqa: E402
+import _aligndata as data  # noqa: E402
 import quality_fit as qf  # noqa: E402
 
-ab.DATA = DATA / "align"
 qf.DATA = DATA
 qf.HAL = DATA / "quality" / "hallucinations-de-en-dev" / "corpus_w_annotations.dev.csv"
 OUT = ROOT / "benchmarks" / "results" / "backends.json"
@@ -45,24 +44,10 @@ TOL = {"strict_f1": 0.005, "auroc": 0.5, "pearson": 0.01}
 SPEED_ORDER = ("onnx-int8", "onnx", "torch")  # fallback when speed.json is missing
 
 
-def parice() -> list[tuple[str, list[str], list[str], list]]:
-    from driftscope.evaluate import read_beads
-
-    d = DATA / "align" / "parice-en-is-dev"
-    return [
-        (g.stem, ab.read_lines(d / "en" / f"{g.stem}.txt"),
-         ab.read_lines(d / "is" / f"{g.stem}.txt"), read_beads(g))
-        for g in sorted((d / "gold").glob("*.beads"))
-    ]  # fmt: skip
-
-
 def align_sets() -> dict[str, list]:
-    return {
-        "textberg-de-fr-dev": ab.textberg(),
-        "parice-en-is-dev": parice(),
-        "ntrex-en-rus-derived": ab.ntrex("rus", None),
-        "ntrex-en-vie-derived": ab.ntrex("vie", None),
-    }
+    """Every alignment dev set of ``align_bench.py`` (Text+Berg, ParIce, NTREX heavy and
+    light derivations in five directions), the same derivations and seeds."""
+    return data.all_sets(["textberg", "parice", "ntrex-heavy", "ntrex-light"])
 
 
 def alignment(enc: object) -> dict[str, dict[str, float]]:
