@@ -7,6 +7,7 @@ every 0.1 s):
 - NTREX dev, all 63 documents: English original, Russian and Vietnamese versions, the offline
   e5-small encoder. One untimed local run first fills the on-disk embedding cache, so both
   timed runs see the same warm cache. The tables of both engines must be identical.
+  ``--cold`` runs both engines again, each from an empty cache of its own (a first run).
 - A synthetic corpus of small English documents (``_synthetic.py``: 2 versions, 4 sentences)
   with the hashing test encoder, at 1,000 and 10,000 documents: engine overhead apart from
   embedding, and how peak memory grows with the corpus.
@@ -61,9 +62,11 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def measure(cmd: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak tree RSS bytes) of a command."""
+def measure(cmd: list[str], home: Path | None = None) -> tuple[float, int]:
+    """(wall seconds, peak tree RSS bytes) of a command (``home``: its DRIFTSCOPE_HOME)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "toolkit")}
+    if home is not None:
+        env["DRIFTSCOPE_HOME"] = str(home)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     peak = [0]
@@ -106,14 +109,29 @@ def save(row: dict[str, object]) -> None:
     RESULTS.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
 
 
-def compare_engines(name: str, source: list[str], n_docs: int, model: str, tmp: Path) -> dict:
-    """Run local then Ray on the same input; both into fresh folders; save after each."""
+def cold_home(tmp: Path, name: str) -> Path:
+    """An empty DRIFTSCOPE_HOME (no embedding, token or language cache) with the built models."""
+    from driftscope.embed import build_e5
+
+    home = tmp / f"home-{name}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir()
+    (home / "models").symlink_to(build_e5.model_dir().parent, target_is_directory=True)
+    return home
+
+
+def compare_engines(
+    name: str, source: list[str], n_docs: int, model: str, tmp: Path, cold: bool = False
+) -> dict:
+    """Run local then Ray on the same input; both into fresh folders; save after each.
+    ``cold``: each run starts from an empty cache of its own."""
     row: dict[str, object] = {"workload": name, "documents": n_docs, "encoder": model}
     outs = {}
     for engine in ("local", "ray"):
         out = tmp / f"{name}-{engine}"
         shutil.rmtree(out, ignore_errors=True)
-        secs, peak = measure(corpus_cmd(source, out, engine, model))
+        home = cold_home(tmp, f"{name}-{engine}") if cold else None
+        secs, peak = measure(corpus_cmd(source, out, engine, model), home)
         outs[engine] = out
         row[f"{engine}_s"] = round(secs, 2)
         row[f"{engine}_docs_per_s"] = round(n_docs / secs, 2)
@@ -136,6 +154,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="200 and 1,000 synthetic documents")
     ap.add_argument("--skip-ntrex", action="store_true")
+    ap.add_argument("--cold", action="store_true", help="NTREX again, each run cache-cold")
     ap.add_argument("--no-warm-up", action="store_true", help="the cache is already warm")
     args = ap.parse_args()
     sizes = (200, 1000) if args.quick else (1000, 10000)
@@ -150,6 +169,8 @@ def main() -> int:
                 warm, _ = measure(corpus_cmd(ntrex, tmp / "warm", "local", "e5-small"))
                 print(f"{'ntrex-dev':>16} warm-up (cold cache): {warm:.1f} s", flush=True)
             compare_engines("ntrex-dev", ntrex, n, "e5-small", tmp)
+            if args.cold:
+                compare_engines("ntrex-dev-cold", ntrex, n, "e5-small", tmp, cold=True)
         for size in sizes:
             src = _synthetic.write_corpus(tmp / f"syn{size}.jsonl", size)
             compare_engines(f"synthetic-{size}", [str(src)], size, "hash", tmp)
