@@ -26,6 +26,7 @@ import quality_fit as qf  # noqa: E402
 def embed_once(model, texts: list[str], prompt: str, mix: bool = False, bs: int = 32):
     """Sentence vectors + last-layer (and optionally layer-mix) token vectors in one pass."""
     import torch
+    from driftscope.embed.pieces import piece_spans
     from driftscope.quality.tokens import LAYERS
 
     tok, bert = model.tokenizer, model[0].auto_model
@@ -55,18 +56,8 @@ def embed_once(model, texts: list[str], prompt: str, mix: bool = False, bs: int 
         mask = enc["attention_mask"].tolist()
         for r, i in enumerate(idx):
             text = texts[i]
-            keep, sp = [], []
-            for k, (a, b) in enumerate(offsets[r]):
-                if not mask[r][k]:
-                    continue
-                a, b = int(a) - len(prompt), int(b) - len(prompt)
-                if b <= a or a < 0:
-                    continue
-                while a < b and text[a].isspace():
-                    a += 1
-                if a < b:
-                    keep.append(k)
-                    sp.append((a, b))
+            # right padding: the row's first sum(mask) positions are its real pieces
+            keep, sp = piece_spans(text, offsets[r][: sum(mask[r])], len(prompt))
             v = hs[-1][r, keep].float().numpy().astype(np.float64)
             toks[i] = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
             spans[i] = sp
