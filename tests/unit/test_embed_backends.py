@@ -132,3 +132,42 @@ def test_pipeline_warm_rerun_embeds_nothing_and_gives_the_same_json(tmp_path: Pa
         runs.append((enc.n_forward, to_json(res)))
     assert runs[0][0] > 0 and runs[1][0] == 0
     assert runs[0][1] == runs[1][1]
+
+
+def test_int8_keeps_early_ffn_down_projections_fp32() -> None:
+    import onnx
+    from driftscope.embed import onnx_export as ox
+
+    folder = build_e5.ensure_model()
+    ox.ensure_onnx(folder)
+    graph = onnx.load(str(ox.onnx_path(folder, "onnx-int8")), load_external_data=False).graph
+    float_mm = {n.name for n in graph.node if n.op_type == "MatMul"}
+    kept = {f"/bert/encoder/layer.{k}/output/dense/MatMul" for k in range(ox.FP32_DOWN_LAYERS)}
+    assert kept <= float_mm  # left as float MatMul ...
+    later = f"/bert/encoder/layer.{ox.FP32_DOWN_LAYERS}/output/dense/MatMul"
+    assert later not in float_mm  # ... the later ones are quantized (MatMulInteger)
+    assert not ox._fp32_down("MatMul", "/bert/encoder/layer.0/attention/output/dense/MatMul")
+
+
+def test_stale_int8_is_requantized_without_reexporting_fp32(tmp_path: Path) -> None:
+    import json
+    import os
+
+    from driftscope.embed import onnx_export as ox
+
+    src = build_e5.ensure_model()
+    ox.ensure_onnx(src)
+    folder = tmp_path / "m"
+    (folder / ox.SUBDIR).mkdir(parents=True)
+    for f in ("tokenizer.json", "config.json"):
+        os.symlink(src / f, folder / f)
+    fp32 = ox.onnx_path(folder, "onnx")
+    os.symlink(ox.onnx_path(src, "onnx"), fp32)
+    ox.onnx_path(folder, "onnx-int8").write_bytes(b"old")
+    # a format-1 marker: fp32 current, int8 stale
+    marker = {"format": 1, "layers": list(ox.OUTPUT_LAYERS), "opset": ox.OPSET}
+    (folder / ox.SUBDIR / ox.MARKER).write_text(json.dumps(marker))
+    assert ox._current(folder, "onnx") and not ox.is_exported(folder)
+    ox.ensure_onnx(folder)  # no torch export: the folder has no weights to export from
+    assert ox.is_exported(folder) and fp32.is_symlink()
+    assert ox.onnx_path(folder, "onnx-int8").stat().st_size > 10**6

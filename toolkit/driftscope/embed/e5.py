@@ -32,7 +32,7 @@ import numpy as np
 from driftscope.embed.build_e5 import REVISION
 from driftscope.embed.cache import EmbeddingCache, token_key
 from driftscope.embed.encoders import BaseEncoder
-from driftscope.embed.onnx_export import ONNX_FORMAT, OUTPUT_LAYERS, ensure_onnx, onnx_path
+from driftscope.embed.onnx_export import FORMATS, OUTPUT_LAYERS, ensure_onnx, onnx_path
 from driftscope.embed.pieces import piece_spans
 from driftscope.errors import ConfigError, EncoderUnavailableError
 
@@ -40,8 +40,10 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 #: Chosen by benchmarks/backend_accuracy.py: the fastest backend within the accuracy tolerance
-#: on every dev set. int8 is faster but costs 0.017 strict F1 on Text+Berg dev (0.885 against
-#: 0.902; tolerance 0.005), so the default is ONNX Runtime fp32, whose vectors equal torch's.
+#: (0.005 strict F1 on every dev alignment set) on every dev set. int8 (format 2) embeds about
+#: 1.8x as fast as fp32 but costs 0.007 strict F1 on Text+Berg dev and 0.0066 on ParIce dev
+#: (benchmarks/results/backends.json), so the default is ONNX Runtime fp32, whose vectors
+#: equal torch's.
 DEFAULT_BACKEND = "onnx"
 TOKEN_LAYERS = OUTPUT_LAYERS
 E5_DIM = 384
@@ -54,7 +56,7 @@ BATCH = {"cpu": 32, "cuda": 128}
 def backend_revision(backend: str) -> str:
     """Encoder revision of ``backend``: torch keeps the folder's, ONNX variants extend it."""
     check_backend(backend)
-    return REVISION if backend == "torch" else f"{REVISION}-{backend}-x{ONNX_FORMAT}"
+    return REVISION if backend == "torch" else f"{REVISION}-{backend}-x{FORMATS[backend]}"
 
 
 def check_backend(backend: str) -> str:
