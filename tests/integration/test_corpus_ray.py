@@ -43,3 +43,101 @@ def test_ray_and_local_give_identical_tables_and_resume(tmp_path: Path, local_ra
     # a run on one engine resumes on the other: same signature, nothing left to do
     again = run_corpus(src, tmp_path / "local", cfg)
     assert (again.processed, again.skipped) == (0, 8)
+
+
+def _ray_workers(name: str) -> list[int]:
+    """PIDs of Ray worker processes whose title holds ``name`` (Linux /proc)."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                title = (p / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("ray::") and name in title:
+                out.append(int(p.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="finds Ray workers through /proc")
+def test_a_killed_ray_worker_is_replaced_and_the_tables_do_not_change(
+    tmp_path: Path, local_ray: None
+) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from tests.corpus_helpers import parts
+
+    n = 40
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(n, bad=False))
+    base = CorpusConfig(pipeline=PipelineConfig(model="hash"), workers=1, presegmented=True)
+    run_corpus(src, tmp_path / "local", base)
+    out = tmp_path / "ray"
+    killed: list[int] = []
+    done_then: list[int] = []
+
+    def kill_one() -> None:  # an embedding actor, while it embeds a batch
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            pids = _ray_workers("MapBatches(_Embedder)).submit")
+            if pids:
+                done_then.append(len(parts(out)))
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+            time.sleep(0.01)
+
+    opts = RayOptions(batch_size=1, actor_cpus=0.5, task_cpus=0.5)
+    cfg = CorpusConfig(pipeline=base.pipeline, engine="ray", ray=opts, presegmented=True,
+                       quiet=True)  # fmt: skip
+    killer = threading.Thread(target=kill_one)
+    killer.start()
+    s = run_corpus(src, out, cfg)
+    killer.join()
+    assert killed and done_then[0] < n, (killed, done_then)
+    assert (s.documents, s.processed, s.errors) == (n, n, 0)
+    assert read_tables(out) == read_tables(tmp_path / "local")
+
+
+def _alive(pids: list[int]) -> list[int]:
+    return [p for p in pids if Path(f"/proc/{p}").exists()]
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="finds Ray workers through /proc")
+def test_a_killed_ray_driver_resumes_with_only_the_remaining_documents(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.corpus_helpers import parts
+
+    n = 40
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(n, bad=False))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "driftscope", "corpus", str(src), "-o", str(out), "--model",
+           "hash", "--engine", "ray", "--presegmented", "-q"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "toolkit")}
+    before = set(_ray_workers(""))
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while len(parts(out)) < 5 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(parts(out))
+    assert 5 <= done < n, done
+    assert not list(out.glob("*.parquet")), "a killed run left a table"
+    # the Ray that driver started goes down with it (its workers watch the driver)
+    spawned = [p for p in _ray_workers("") if p not in before]
+    deadline = time.monotonic() + 90
+    while _alive(spawned) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert spawned and not _alive(spawned), "Ray processes outlived the killed driver"
+    base = CorpusConfig(pipeline=PipelineConfig(model="hash"), workers=1, presegmented=True)
+    resumed = run_corpus(src, out, base)
+    assert (resumed.skipped, resumed.processed) == (done, n - done)
+    run_corpus(src, tmp_path / "whole", base)
+    assert read_tables(out) == read_tables(tmp_path / "whole")
