@@ -16,11 +16,17 @@ Writes benchmarks/results/corpus_bench.json after every measurement (a workload'
 replaces the file's row of the same workload, so ``--skip-ntrex`` keeps an earlier NTREX row);
 ``--quick`` runs 200 and 1,000 synthetic documents instead. The peer of every ratio is the
 local engine measured on the same workload, right before the Ray run.
+
+``--cluster`` runs NTREX once more with Ray on a one-node cluster started beforehand
+(``ray start --head``, then ``--ray-address auto``): the set-up of a user with a cluster, in
+which Ray's start and stop are not part of a run. Its Ray peak memory counts the driver only
+(the cluster's workers are not its children).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -29,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import _ntrex
@@ -120,18 +127,37 @@ def cold_home(tmp: Path, name: str) -> Path:
     return home
 
 
+@contextlib.contextmanager
+def running_cluster() -> Iterator[None]:
+    """A one-node Ray cluster (``ray start --head``) for the run's lifetime: what a user with
+    a cluster has, so Ray's start-up and shutdown are not part of the timed run."""
+    ray_bin = Path(sys.executable).with_name("ray")
+    start = [str(ray_bin), "start", "--head", f"--num-cpus={os.cpu_count() or 1}",
+             "--include-dashboard=false", f"--object-store-memory={512 * 2**20}",
+             "--disable-usage-stats"]  # fmt: skip
+    subprocess.run(start, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        subprocess.run([str(ray_bin), "stop", "--force"], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
 def compare_engines(
-    name: str, source: list[str], n_docs: int, model: str, tmp: Path, cold: bool = False
-) -> dict:
+    name: str, source: list[str], n_docs: int, model: str, tmp: Path, cold: bool = False,
+    ray_args: tuple[str, ...] = (),
+) -> dict:  # fmt: skip
     """Run local then Ray on the same input; both into fresh folders; save after each.
-    ``cold``: each run starts from an empty cache of its own."""
+    ``cold``: each run starts from an empty cache of its own; ``ray_args``: extra options of
+    the Ray run (``--ray-address auto``)."""
     row: dict[str, object] = {"workload": name, "documents": n_docs, "encoder": model}
     outs = {}
     for engine in ("local", "ray"):
         out = tmp / f"{name}-{engine}"
         shutil.rmtree(out, ignore_errors=True)
         home = cold_home(tmp, f"{name}-{engine}") if cold else None
-        secs, peak = measure(corpus_cmd(source, out, engine, model), home)
+        cmd = corpus_cmd(source, out, engine, model) + (list(ray_args) if engine == "ray" else [])
+        secs, peak = measure(cmd, home)
         outs[engine] = out
         row[f"{engine}_s"] = round(secs, 2)
         row[f"{engine}_docs_per_s"] = round(n_docs / secs, 2)
@@ -156,6 +182,12 @@ def main() -> int:
     ap.add_argument("--skip-ntrex", action="store_true")
     ap.add_argument("--cold", action="store_true", help="NTREX again, each run cache-cold")
     ap.add_argument("--no-warm-up", action="store_true", help="the cache is already warm")
+    ap.add_argument("--no-synthetic", action="store_true")
+    ap.add_argument(
+        "--cluster",
+        action="store_true",
+        help="NTREX again, Ray on a running cluster (ray start --head) it connects to",
+    )
     args = ap.parse_args()
     sizes = (200, 1000) if args.quick else (1000, 10000)
     with tempfile.TemporaryDirectory(prefix="corpus-bench-") as tmp_name:
@@ -171,7 +203,11 @@ def main() -> int:
             compare_engines("ntrex-dev", ntrex, n, "e5-small", tmp)
             if args.cold:
                 compare_engines("ntrex-dev-cold", ntrex, n, "e5-small", tmp, cold=True)
-        for size in sizes:
+            if args.cluster:
+                with running_cluster():
+                    compare_engines("ntrex-dev-cluster", ntrex, n, "e5-small", tmp,
+                                    ray_args=("--ray-address", "auto"))  # fmt: skip
+        for size in () if args.no_synthetic else sizes:
             src = _synthetic.write_corpus(tmp / f"syn{size}.jsonl", size)
             compare_engines(f"synthetic-{size}", [str(src)], size, "hash", tmp)
     print(RESULTS.read_text(encoding="utf-8"))
