@@ -201,7 +201,8 @@ def _export(name: str, kind: str, feats: list[str], model: object, note: str) ->
     return {
         "encoder": enc.id,
         "prompt": enc.prompt,
-        "revision": getattr(enc, "revision", ""),
+        # the model folder's revision: torch and onnx fp32 give the same vectors (within 1e-7)
+        "revision": str(getattr(enc, "revision", "")).split("-onnx")[0],
         "kind": kind,
         "features": feats,
         "mean": [float(x) for x in sc.mean_],

@@ -318,6 +318,11 @@ def test_sentence_level_hallucination_and_omission_probabilities(
     assert 0 <= p_om.min() and p_om.max() <= 1 and 0 <= p_hal.min() and p_hal.max() <= 1
     assert np.median(p_om[list(cut)]) > np.percentile(p_om[intact], 90)
     assert np.median(p_hal[list(detached)]) > np.percentile(p_hal[intact], 90)
+    # the detached combiner ranks the swapped lines above the intact and the cut ones
+    p_det = np.array([r["p_detached"] for r in rows])
+    assert 0 <= p_det.min() and p_det.max() <= 1
+    assert np.median(p_det[list(detached)]) > p_det[intact].max()
+    assert np.median(p_det[list(detached)]) > np.median(p_det[list(cut)])
     # too few pairs for the random-pair baselines: no probabilities, qe falls back
     (tmp_path / "s5").write_text("\n".join(en[:5]) + "\n", encoding="utf-8")
     (tmp_path / "h5").write_text("\n".join(hyp[:5]) + "\n", encoding="utf-8")
@@ -325,7 +330,8 @@ def test_sentence_level_hallucination_and_omission_probabilities(
                            "-f", "jsonl"], capsys)  # fmt: skip
     assert code == 0, err
     few = [json.loads(line) for line in out.strip().split("\n")]
-    assert "p_omission" not in few[0] and all(-1 < r["qe"] < 2 for r in few)
+    assert "p_omission" not in few[0] and "p_detached" not in few[0]
+    assert all(-1 < r["qe"] < 2 for r in few)
 
 
 def test_source_only_defaults_to_reference_free_sim_and_reads_stdin(

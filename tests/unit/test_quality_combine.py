@@ -17,13 +17,15 @@ def unit(x: np.ndarray) -> np.ndarray:
 
 
 def test_shipped_combiners_load_and_are_consistent() -> None:
-    for name, variant in (("qe", ""), ("qe", "e5"), ("hallucination", ""), ("omission", "e5")):
+    for name, variant in (("qe", ""), ("qe", "e5"), ("hallucination", ""), ("omission", "e5"),
+                          ("detached", ""), ("detached", "e5")):  # fmt: skip
         c = load_combiner(name, variant)
         assert set(c.features) <= set(FEATURES)
         width = len(c.features) + sum({"e5": 384, "use": 512}[b] for b in c.blocks)
         assert len(c.coef) == len(c.mean) == len(c.scale) == width
         assert "train" in c.note or "CV" in c.note
     assert "use_z" not in load_combiner("qe", "e5").features
+    assert "use_z" not in load_combiner("detached", "e5").features
     # the omission combiners see the source-coverage features only (what the target adds,
     # repetitions or extra length, is no evidence of an omission)
     assert load_combiner("omission").features == OMISSION_FEATURES

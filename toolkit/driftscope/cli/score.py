@@ -219,7 +219,8 @@ def run_scoring(a: dict[str, Any]) -> str:
 _FMT_HELP = "text (sacrebleu's), json (sacrebleu's), jsonl (one object per segment), tsv."
 _METRICS_HELP = (
     "Metrics among bleu chrf ter sim. Default: bleu with a reference; with only a source (-s), "
-    "the reference-free sim (and, with --sentence-level, qe, p_hallucination, p_omission). "
+    "the reference-free sim (and, with --sentence-level, qe, p_hallucination, p_omission, "
+    "p_detached). "
     "sim is the calibrated similarity: 0 = a random pair of sentences of these texts, 1 = a "
     "typical translation pair (not clipped)."
 )

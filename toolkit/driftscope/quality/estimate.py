@@ -135,8 +135,9 @@ def combined_estimates(
     use_encoder: Any | None = None,
     rng: np.random.Generator | None = None,
 ) -> dict[str, np.ndarray]:
-    """The calibrated ``qe`` and the probabilities that each ``hyp[i]`` is a hallucination and
-    that it omits source content, from one pass of feature extraction.
+    """The calibrated ``qe`` and the probabilities that each ``hyp[i]`` is a hallucination, that
+    it is fully detached from its source, and that it omits source content, from one pass of
+    feature extraction.
 
     The logistic combiners ``hallucination`` and ``omission`` of ``combiners.json`` (fitted on
     the de-en hallucination dev half; 5-fold CV AUROC 95.1 and 90.6 there). The features are
@@ -144,8 +145,8 @@ def combined_estimates(
     probabilities carry that corpus's base rates (9 % hallucinations, 6 % omissions).
 
     Returns:
-        ``{"qe": (n,), "hallucination": (n,), "omission": (n,)}`` float64 (the last two in
-        [0, 1]; ``qe`` as :func:`combined_qe`).
+        ``{"qe": (n,), "hallucination": (n,), "omission": (n,), "detached": (n,)}`` float64
+        (the probabilities in [0, 1]; ``qe`` as :func:`combined_qe`).
     Raises:
         ConfigError: ``encoder`` is not the one the combiners were fitted with.
     """
@@ -154,6 +155,6 @@ def combined_estimates(
     rng = rng if rng is not None else np.random.default_rng(0)
     X, E, variant = _features(src, hyp, encoder, use_encoder, rng, mix=True)
     out = {"qe": load_combiner("qe", variant).calibrated(X, E)}
-    for name in ("hallucination", "omission"):
+    for name in ("hallucination", "omission", "detached"):
         out[name] = load_combiner(name, variant).apply(X, E)
     return out

@@ -64,7 +64,7 @@ class SegmentScore:
     """Sentence-level scores of one segment of one system (sacrebleu ``sentence_score``).
 
     ``qe`` is :func:`driftscope.score.qe.estimate_qe` when a source was given, else None;
-    ``hallucination`` and ``omission`` the probabilities of
+    ``hallucination``, ``omission`` and ``detached`` the probabilities of
     :func:`driftscope.score.qe.estimate_risks` when it gives them.
     """
 
@@ -74,6 +74,7 @@ class SegmentScore:
     qe: float | None = None
     hallucination: float | None = None
     omission: float | None = None
+    detached: float | None = None
 
 
 def system_names(n: int, names: Sequence[str] | None) -> list[str]:
@@ -229,8 +230,9 @@ def score_sentences(
                                             calibrator=setup.calibrator)  # fmt: skip
         for i in range(n):
             seg_scores = tuple(col[i] for col in per_metric)
-            hal, om = (None, None) if risks is None else (
-                float(risks["hallucination"][i]), float(risks["omission"][i]))  # fmt: skip
+            hal, om, det = (None, None, None) if risks is None else (
+                float(risks["hallucination"][i]), float(risks["omission"][i]),
+                float(risks["detached"][i]))  # fmt: skip
             q = None if qe is None else float(qe[i])
-            out.append(SegmentScore(name, i, seg_scores, q, hal, om))
+            out.append(SegmentScore(name, i, seg_scores, q, hal, om, det))
     return out

@@ -186,6 +186,8 @@ def _segment_dict(seg: SegmentScore, width: int) -> dict[str, Any]:
     if seg.hallucination is not None and seg.omission is not None:
         d["p_hallucination"] = round(seg.hallucination, 4)
         d["p_omission"] = round(seg.omission, 4)
+    if seg.detached is not None:
+        d["p_detached"] = round(seg.detached, 4)
     return d
 
 

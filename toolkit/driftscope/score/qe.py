@@ -110,14 +110,15 @@ def estimate_with_risks(
 def estimate_risks(
     src: Sequence[str], hyp: Sequence[str], encoder: Encoder
 ) -> dict[str, np.ndarray] | None:
-    """Per-segment probabilities of a hallucination and of an omission, or None.
+    """Per-segment probabilities of a hallucination, of a detached output and of an omission.
 
     Available with the encoder the combiners were fitted on and at least
     ``MIN_CALIBRATION_SEGMENTS`` pairs (see
     :func:`driftscope.quality.estimate.combined_estimates`).
 
     Returns:
-        ``{"hallucination": (n,), "omission": (n,)}`` float64 in [0, 1], or None.
+        ``{"hallucination": (n,), "omission": (n,), "detached": (n,)}`` float64 in [0, 1], or
+        None.
     """
     if len(src) != len(hyp):
         raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
@@ -127,4 +128,4 @@ def estimate_risks(
 
     with single_thread_blas():
         est = combined_estimates(src, hyp, encoder)
-    return {k: est[k] for k in ("hallucination", "omission")}
+    return {k: est[k] for k in ("hallucination", "omission", "detached")}
