@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -52,3 +56,27 @@ def read_tables(out: Path) -> dict[str, list[dict[str, object]]]:
 
 def parts(out: Path) -> list[Path]:
     return sorted(out.glob(".driftscope/parts-*/*/*.json"))
+
+
+def run_until_parts(cmd: list[str], out: Path, at_least: int, timeout: float = 180) -> Any:
+    """Start the CLI ``cmd`` (a subprocess, the repo's toolkit on its path) and return it, still
+    running, once ``out`` holds ``at_least`` committed documents (or it ended or timed out)."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "toolkit")}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while len(parts(out)) < at_least and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return proc
+
+
+def clean_corpus_cmd(tmp: Path, n: int, *options: str) -> tuple[Path, Path, list[str]]:
+    """A clean ``n``-document JSONL corpus under ``tmp``, its output folder, and the
+    ``driftscope corpus`` command (hash encoder, presegmented, quiet) with ``options``."""
+    import sys
+
+    src = write_jsonl(tmp / "c.jsonl", table_rows(n, bad=False))
+    out = tmp / "out"
+    cmd = [sys.executable, "-m", "driftscope", "corpus", str(src), "-o", str(out), "--model",
+           "hash", *options, "--presegmented", "-q"]  # fmt: skip
+    return src, out, cmd

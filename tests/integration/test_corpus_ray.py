@@ -106,25 +106,15 @@ def _alive(pids: list[int]) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="finds Ray workers through /proc")
 def test_a_killed_ray_driver_resumes_with_only_the_remaining_documents(tmp_path: Path) -> None:
-    import os
     import signal
-    import subprocess
-    import sys
     import time
 
-    from tests.corpus_helpers import parts
+    from tests.corpus_helpers import clean_corpus_cmd, parts, run_until_parts
 
     n = 40
-    src = write_jsonl(tmp_path / "c.jsonl", table_rows(n, bad=False))
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "driftscope", "corpus", str(src), "-o", str(out), "--model",
-           "hash", "--engine", "ray", "--presegmented", "-q"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "toolkit")}
+    src, out, cmd = clean_corpus_cmd(tmp_path, n, "--engine", "ray")
     before = set(_ray_workers(""))
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while len(parts(out)) < 5 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
+    proc = run_until_parts(cmd, out, 5)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     done = len(parts(out))

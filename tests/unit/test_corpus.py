@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from html import unescape
 from pathlib import Path
@@ -19,7 +16,14 @@ from driftscope.corpus import CorpusConfig, LineParallel, iter_jobs, plan_chains
 from driftscope.errors import InputError
 from driftscope.pipeline import PipelineConfig
 
-from tests.corpus_helpers import parts, read_tables, table_rows, write_jsonl
+from tests.corpus_helpers import (
+    clean_corpus_cmd,
+    parts,
+    read_tables,
+    run_until_parts,
+    table_rows,
+    write_jsonl,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 HASH = CorpusConfig(pipeline=PipelineConfig(model="hash"), workers=1, presegmented=True)
@@ -122,15 +126,8 @@ def _children(pid: int) -> list[int]:
 
 def test_killed_run_resumes_with_only_the_remaining_documents(tmp_path: Path) -> None:
     n = 40
-    src = write_jsonl(tmp_path / "c.jsonl", table_rows(n, bad=False))
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "driftscope", "corpus", str(src), "-o", str(out), "--model",
-           "hash", "--workers", "2", "--presegmented", "-q"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "toolkit")}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while len(parts(out)) < 5 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    src, out, cmd = clean_corpus_cmd(tmp_path, n, "--workers", "2")
+    proc = run_until_parts(cmd, out, 5, timeout=120)
     workers = _children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
