@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,7 +166,7 @@ def _start(opts: RayOptions, quiet: bool) -> bool:
     if ray.is_initialized():
         return False
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": not quiet}
-    kwargs["logging_level"] = logging.WARNING
+    kwargs["logging_level"] = logging.ERROR if quiet else logging.WARNING
     try:
         if opts.address:
             ray.init(address=opts.address, **kwargs)
@@ -215,6 +216,17 @@ def run_ray(
         shutil.rmtree(shard_dir, ignore_errors=True)
         return
     started = _start(opts, quiet)
+    with warnings.catch_warnings():
+        if quiet:  # Ray Data's advice on concurrency (UserWarning) is not for our user
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.")
+        yield from _pipeline(ray, shards, shard_dir, cfg, opts, reports, quiet, started)
+
+
+def _pipeline(
+    ray: Any, shards: list[str], shard_dir: Path, cfg: PipelineConfig, opts: RayOptions,
+    reports: bool, quiet: bool, started: bool,
+) -> Iterator[DocRows]:  # fmt: skip
+    """The Ray Data pipeline of :func:`run_ray` (Ray started); stops Ray if it started it."""
     try:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # the caller draws one bar for the whole corpus
