@@ -163,3 +163,33 @@ def test_cli_corpus_line_parallel(tmp_path: Path, capsys) -> None:
     assert "2 documents (0 processed, 2 already done, 0 failed)" in capsys.readouterr().err
     assert run(["corpus", str(tmp_path / "nope.jsonl"), "-o", str(out), "-q"]) == 2
     assert run(["corpus", str(ids), "-o", str(out), "--engine", "spark", "-q"]) == 2
+
+
+def test_each_text_goes_through_the_encoder_once(tmp_path: Path, monkeypatch) -> None:
+    """The corpus embedding step yields the token states too (cached), so the analysis runs no
+    second forward pass over the segments of a cold run."""
+    from collections import Counter
+
+    from driftscope.corpus.work import process
+    from driftscope.embed import EmbeddingCache, build_e5
+    from driftscope.embed.e5 import E5Encoder
+
+    monkeypatch.setenv("DRIFTSCOPE_DEVICE", "cpu")
+    src = write_jsonl(tmp_path / "c.jsonl", table_rows(1, bad=False))
+    job = next(iter(iter_jobs(src, presegmented=True)))
+    enc = E5Encoder(build_e5.ensure_model(), cache=EmbeddingCache(tmp_path / "e.sqlite3"))
+    seen: Counter[str] = Counter()
+    real = enc._forward
+
+    def counting(texts: list[str], tokens: bool):  # type: ignore[no-untyped-def]
+        seen.update(texts)
+        return real(texts, tokens)
+
+    monkeypatch.setattr(enc, "_forward", counting)
+    rows = process(job, enc, PipelineConfig())
+    assert rows.documents and not rows.documents[0].get("error")
+    segments = {
+        t for line in src.read_text().splitlines() for t in json.loads(line)["text"].split("\n")
+    }
+    assert segments <= set(seen)  # the segments were embedded ...
+    assert max(seen.values()) == 1, seen.most_common(3)  # ... each once, as was every window

@@ -100,18 +100,18 @@ def _read_shard(batch: dict[str, Any]) -> Iterator[dict[str, list[str]]]:
 class _Embedder:
     """Ray Data callable class: one encoder per actor, per-document embedding."""
 
-    def __init__(self, model: str | None, prompt: str | None, threads: int) -> None:
+    def __init__(self, model: str | None, prompt: str | None, threads: int, tokens: bool) -> None:
         from driftscope.embed import get_encoder
 
         pin_threads(threads)
         self.encoder = get_encoder(model, prompt=prompt)
+        self.tokens = tokens
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {"prepared": [], "texts": [], "vectors": []}
         for text in batch["job"]:
-            prep, vecs = embed_prepared(
-                prepare(from_dict(Job, json.loads(str(text)))), self.encoder
-            )
+            job = from_dict(Job, json.loads(str(text)))
+            prep, vecs = embed_prepared(prepare(job), self.encoder, self.tokens)
             out["prepared"].append(_prepared_to_json(prep))
             out["texts"].append(json.dumps(list(vecs), ensure_ascii=False))
             arr = np.stack(list(vecs.values())) if vecs else np.zeros((0, 0), np.float32)
@@ -237,7 +237,7 @@ def _pipeline(
         ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
         ds = ds.map_batches(
             _Embedder,
-            fn_constructor_args=(cfg.model, cfg.prompt, max(1, int(opts.actor_cpus))),
+            fn_constructor_args=(cfg.model, cfg.prompt, max(1, int(opts.actor_cpus)), cfg.terms),
             batch_size=opts.batch_size,
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=opts.actor_cpus,

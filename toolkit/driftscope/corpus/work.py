@@ -112,12 +112,19 @@ def prepare(job: Job) -> Prepared:
     return Prepared(job, docs)
 
 
-def embed_versions(prep: Prepared, encoder: Encoder) -> dict[str, np.ndarray]:
-    """Vectors of every segment of every version: text -> (d,) float32 (one call a version)."""
+def embed_versions(prep: Prepared, encoder: Encoder, tokens: bool = True) -> dict[str, np.ndarray]:
+    """Vectors of every segment of every version: text -> (d,) float32 (one call a version).
+
+    ``tokens`` (the run's ``terms``): with an encoder that has ``encode_with_tokens``, its one
+    forward pass also yields the token states and writes them to the embedding cache, where
+    the analysis (:func:`analyse`, the pipeline) finds them; with ``encode`` alone the analysis
+    ran a second forward pass over every segment of a cold run."""
+    both = getattr(encoder, "encode_with_tokens", None) if tokens else None
     out: dict[str, np.ndarray] = {}
     for doc in prep.docs:
         texts = list(doc.texts)
-        out.update(zip(texts, encoder.encode(texts), strict=True))
+        vecs = both(texts)[0] if both is not None else encoder.encode(texts)
+        out.update(zip(texts, vecs, strict=True))
     return out
 
 
@@ -190,17 +197,19 @@ def analyse(
     return replace(result_rows(result, job.doc_id, job.index, job.key), report=report)
 
 
-def embed_prepared(prep: Prepared, encoder: Encoder) -> tuple[Prepared, dict[str, np.ndarray]]:
+def embed_prepared(
+    prep: Prepared, encoder: Encoder, tokens: bool = True
+) -> tuple[Prepared, dict[str, np.ndarray]]:
     """:func:`embed_versions`, with a failure turned into the document's error."""
     if prep.error:
         return prep, {}
     try:
-        return prep, embed_versions(prep, encoder)
+        return prep, embed_versions(prep, encoder, tokens)
     except (DriftscopeError, ValueError, RuntimeError) as err:  # this document only
         return Prepared(prep.job, error=f"embedding failed: {_one_line(err)}"), {}
 
 
 def process(job: Job, encoder: Encoder, cfg: PipelineConfig, want_report: bool = False) -> DocRows:
     """The whole document in this process (the local engine's unit of work)."""
-    prep, vectors = embed_prepared(prepare(job), encoder)
+    prep, vectors = embed_prepared(prepare(job), encoder, cfg.terms)
     return analyse(prep, vectors, encoder, cfg, want_report)
