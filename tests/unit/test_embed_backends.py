@@ -171,3 +171,20 @@ def test_stale_int8_is_requantized_without_reexporting_fp32(tmp_path: Path) -> N
     ox.ensure_onnx(folder)  # no torch export: the folder has no weights to export from
     assert ox.is_exported(folder) and fp32.is_symlink()
     assert ox.onnx_path(folder, "onnx-int8").stat().st_size > 10**6
+
+
+def test_encode_caching_tokens_stores_missing_states_once(tmp_path: Path) -> None:
+    from driftscope.embed.cache import token_key as tk
+
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    enc = _enc("onnx", cache)
+    vecs = enc.encode_caching_tokens(TEXTS[:3])
+    np.testing.assert_allclose(vecs, _enc("onnx").encode(TEXTS[:3]), rtol=1e-4, atol=1e-5)
+    assert enc.n_forward == 3
+    keys = [tk(enc.id, enc.revision, enc.prompt, t, enc._layer_tag) for t in TEXTS]
+    assert cache.has_tokens(keys) == set(keys[:3])
+    again = _enc("onnx", cache)
+    again.encode_caching_tokens(TEXTS[:4])  # only the new text goes through the network
+    again.encode_with_tokens(TEXTS[:4])  # and the states are all cached now
+    assert again.n_forward == 1
+    assert _enc("onnx").encode_caching_tokens(TEXTS[:2]).shape == (2, 384)  # no cache: encode

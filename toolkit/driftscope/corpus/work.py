@@ -115,15 +115,15 @@ def prepare(job: Job) -> Prepared:
 def embed_versions(prep: Prepared, encoder: Encoder, tokens: bool = True) -> dict[str, np.ndarray]:
     """Vectors of every segment of every version: text -> (d,) float32 (one call a version).
 
-    ``tokens`` (the run's ``terms``): with an encoder that has ``encode_with_tokens``, its one
-    forward pass also yields the token states and writes them to the embedding cache, where
-    the analysis (:func:`analyse`, the pipeline) finds them; with ``encode`` alone the analysis
-    ran a second forward pass over every segment of a cold run."""
-    both = getattr(encoder, "encode_with_tokens", None) if tokens else None
+    ``tokens`` (the run's ``terms``): with an encoder that has ``encode_caching_tokens``, the
+    forward pass of an uncached segment also yields its token states and writes them to the
+    embedding cache, where the analysis (:func:`analyse`, the pipeline) finds them; with
+    ``encode`` alone the analysis ran a second forward pass over every segment of a cold run."""
+    both = getattr(encoder, "encode_caching_tokens", None) if tokens else None
     out: dict[str, np.ndarray] = {}
     for doc in prep.docs:
         texts = list(doc.texts)
-        vecs = both(texts)[0] if both is not None else encoder.encode(texts)
+        vecs = both(texts) if both is not None else encoder.encode(texts)
         out.update(zip(texts, vecs, strict=True))
     return out
 

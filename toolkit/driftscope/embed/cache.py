@@ -173,6 +173,23 @@ class EmbeddingCache:
             found = {}
         return found
 
+    def has_tokens(self, keys: Sequence[bytes]) -> set[bytes]:
+        """The :func:`token_key` digests among ``keys`` that have token vectors (no blob read)."""
+        conn = self._connect()
+        found: set[bytes] = set()
+        if conn is None or not keys:
+            return found
+        uniq = list(dict.fromkeys(keys))
+        try:
+            for start in range(0, len(uniq), _CHUNK):
+                part = uniq[start : start + _CHUNK]
+                sql = f"SELECT key FROM tok WHERE key IN ({','.join('?' * len(part))})"
+                found.update(bytes(k) for (k,) in conn.execute(sql, part))
+        except sqlite3.Error as err:
+            log.warning("token cache read failed (%s); recomputing", err)
+            return set()
+        return found
+
     def put_tokens(self, items: Iterable[tuple[bytes, np.ndarray, np.ndarray]]) -> None:
         """Store (key, spans (n, 2) int, vecs (L, n, h)) rows, as int32 and float16."""
         conn = self._connect()

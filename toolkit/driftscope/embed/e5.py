@@ -211,6 +211,21 @@ class E5Encoder(BaseEncoder):
             self._fresh.clear()
         return vecs, [states[t] for t in texts]
 
+    def encode_caching_tokens(self, texts: Sequence[str]) -> np.ndarray:
+        """:meth:`encode`, and the token states of the texts the cache lacks computed in the
+        same forward pass and stored (a later :meth:`encode_with_tokens` reads them); without
+        a cache, plain :meth:`encode`. Cached states are not read back (a warm run reads each
+        once, where it uses them)."""
+        texts = list(texts)
+        if self.cache is None:
+            return self.encode(texts)
+        keys = {t: self._tkey(t) for t in dict.fromkeys(texts)}
+        have = self.cache.has_tokens(list(keys.values()))
+        missing = [t for t, k in keys.items() if k not in have]
+        if missing:
+            self.encode_with_tokens(missing)  # one pass: vectors and states into the cache
+        return self.encode(texts)
+
     def token_states(self, texts: Sequence[str]) -> list[TokenStates]:
         """:meth:`encode_with_tokens` without the sentence vectors."""
         return self.encode_with_tokens(texts)[1]
