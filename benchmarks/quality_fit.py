@@ -195,14 +195,14 @@ def hal_labels(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
 def _export(name: str, kind: str, feats: list[str], model: object, note: str) -> dict:
     sc, est = model.steps[0][1], model.steps[1][1]  # type: ignore[attr-defined]
     coef = np.ravel(est.coef_)
-    from driftscope.embed import get_encoder
+    from driftscope.embed import build_e5, get_encoder
 
     enc = get_encoder()
     return {
         "encoder": enc.id,
         "prompt": enc.prompt,
         # the model folder's revision: torch and onnx fp32 give the same vectors (within 1e-7)
-        "revision": str(getattr(enc, "revision", "")).split("-onnx")[0],
+        "revision": build_e5.REVISION,
         "kind": kind,
         "features": feats,
         "mean": [float(x) for x in sc.mean_],

@@ -119,11 +119,11 @@ def embed_versions(prep: Prepared, encoder: Encoder, tokens: bool = True) -> dic
     forward pass of an uncached segment also yields its token states and writes them to the
     embedding cache, where the analysis (:func:`analyse`, the pipeline) finds them; with
     ``encode`` alone the analysis ran a second forward pass over every segment of a cold run."""
-    both = getattr(encoder, "encode_caching_tokens", None) if tokens else None
+    caching = getattr(encoder, "encode_caching_tokens", None) if tokens else None
     out: dict[str, np.ndarray] = {}
     for doc in prep.docs:
         texts = list(doc.texts)
-        vecs = both(texts) if both is not None else encoder.encode(texts)
+        vecs = caching(texts) if caching is not None else encoder.encode(texts)
         out.update(zip(texts, vecs, strict=True))
     return out
 

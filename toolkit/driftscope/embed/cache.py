@@ -18,7 +18,7 @@ import hashlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,13 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "embeddings.sqlite3"
 _CHUNK = 500  # keys per SELECT; below SQLite's host-parameter limit on every build
+
+
+def _select_in(conn: sqlite3.Connection, select: str, keys: list[bytes]) -> Iterator[tuple]:
+    """Rows of ``select ... WHERE key IN (keys)``, ``_CHUNK`` keys per statement."""
+    for start in range(0, len(keys), _CHUNK):
+        part = keys[start : start + _CHUNK]
+        yield from conn.execute(f"{select} WHERE key IN ({','.join('?' * len(part))})", part)
 
 
 def cache_key(encoder_id: str, revision: str, prompt: str, text: str) -> bytes:
@@ -111,13 +118,9 @@ class EmbeddingCache:
             return found
         uniq = list(dict.fromkeys(keys))
         try:
-            for start in range(0, len(uniq), _CHUNK):
-                part = uniq[start : start + _CHUNK]
-                marks = ",".join("?" * len(part))
-                rows = conn.execute(f"SELECT key, vec FROM emb WHERE key IN ({marks})", part)
-                for key, blob in rows:
-                    if len(blob) == 4 * dim:
-                        found[bytes(key)] = np.frombuffer(blob, dtype=np.float32).copy()
+            for key, blob in _select_in(conn, "SELECT key, vec FROM emb", uniq):
+                if len(blob) == 4 * dim:
+                    found[bytes(key)] = np.frombuffer(blob, dtype=np.float32).copy()
         except sqlite3.Error as err:
             log.warning("embedding cache read failed (%s); recomputing", err)
             found = {}
@@ -158,16 +161,12 @@ class EmbeddingCache:
         n_layers, width = shape
         uniq = list(dict.fromkeys(keys))
         try:
-            for start in range(0, len(uniq), _CHUNK):
-                part = uniq[start : start + _CHUNK]
-                marks = ",".join("?" * len(part))
-                sql = f"SELECT key, n, spans, vecs FROM tok WHERE key IN ({marks})"
-                for key, n, sp, vv in conn.execute(sql, part):
-                    if len(sp) != 8 * n or len(vv) != 2 * n_layers * n * width:
-                        continue
-                    spans = np.frombuffer(sp, dtype=np.int32).reshape(n, 2)
-                    vecs = np.frombuffer(vv, dtype=np.float16).reshape(n_layers, n, width)
-                    found[bytes(key)] = (spans, vecs)
+            for key, n, sp, vv in _select_in(conn, "SELECT key, n, spans, vecs FROM tok", uniq):
+                if len(sp) != 8 * n or len(vv) != 2 * n_layers * n * width:
+                    continue
+                spans = np.frombuffer(sp, dtype=np.int32).reshape(n, 2)
+                vecs = np.frombuffer(vv, dtype=np.float16).reshape(n_layers, n, width)
+                found[bytes(key)] = (spans, vecs)
         except sqlite3.Error as err:
             log.warning("token cache read failed (%s); recomputing", err)
             found = {}
@@ -181,10 +180,7 @@ class EmbeddingCache:
             return found
         uniq = list(dict.fromkeys(keys))
         try:
-            for start in range(0, len(uniq), _CHUNK):
-                part = uniq[start : start + _CHUNK]
-                sql = f"SELECT key FROM tok WHERE key IN ({','.join('?' * len(part))})"
-                found.update(bytes(k) for (k,) in conn.execute(sql, part))
+            found.update(bytes(k) for (k,) in _select_in(conn, "SELECT key FROM tok", uniq))
         except sqlite3.Error as err:
             log.warning("token cache read failed (%s); recomputing", err)
             return set()

@@ -127,6 +127,10 @@ def combined_qe(
     return comb.apply(X, E) if raw else comb.calibrated(X, E)
 
 
+RISKS = ("hallucination", "omission", "detached")
+"""The probability combiners of :func:`combined_estimates` (names in ``combiners.json``)."""
+
+
 def combined_estimates(
     src: Sequence[str],
     hyp: Sequence[str],
@@ -155,6 +159,6 @@ def combined_estimates(
     rng = rng if rng is not None else np.random.default_rng(0)
     X, E, variant = _features(src, hyp, encoder, use_encoder, rng, mix=True)
     out = {"qe": load_combiner("qe", variant).calibrated(X, E)}
-    for name in ("hallucination", "omission", "detached"):
+    for name in RISKS:
         out[name] = load_combiner(name, variant).apply(X, E)
     return out

@@ -124,8 +124,8 @@ def estimate_risks(
         raise InputError(f"qe: {len(src)} source segments but {len(hyp)} hypothesis segments")
     if len(src) < MIN_CALIBRATION_SEGMENTS or not _combined_ok(encoder):
         return None
-    from driftscope.quality.estimate import combined_estimates
+    from driftscope.quality.estimate import RISKS, combined_estimates
 
     with single_thread_blas():
         est = combined_estimates(src, hyp, encoder)
-    return {k: est[k] for k in ("hallucination", "omission", "detached")}
+    return {k: est[k] for k in RISKS}
