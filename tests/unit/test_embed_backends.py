@@ -149,10 +149,14 @@ def test_int8_keeps_early_ffn_down_projections_fp32() -> None:
     assert not ox._fp32_down("MatMul", "/bert/encoder/layer.0/attention/output/dense/MatMul")
 
 
-def test_stale_int8_is_requantized_without_reexporting_fp32(tmp_path: Path) -> None:
+def test_stale_int8_is_requantized_and_old_storage_rewritten_without_reexporting(
+    tmp_path: Path,
+) -> None:
     import json
     import os
+    import shutil
 
+    import onnxruntime as ort
     from driftscope.embed import onnx_export as ox
 
     src = build_e5.ensure_model()
@@ -162,15 +166,29 @@ def test_stale_int8_is_requantized_without_reexporting_fp32(tmp_path: Path) -> N
     for f in ("tokenizer.json", "config.json"):
         os.symlink(src / f, folder / f)
     fp32 = ox.onnx_path(folder, "onnx")
-    os.symlink(ox.onnx_path(src, "onnx"), fp32)
+    # copies: onnx refuses weights behind a symbolic link or with several hard links
+    shutil.copyfile(ox.onnx_path(src, "onnx"), fp32)
+    shutil.copyfile(ox.data_path(src, "onnx"), ox.data_path(folder, "onnx"))
     ox.onnx_path(folder, "onnx-int8").write_bytes(b"old")
-    # a format-1 marker: fp32 current, int8 stale
+    # a format-1 marker (single-file storage): fp32 current, int8 stale
     marker = {"format": 1, "layers": list(ox.OUTPUT_LAYERS), "opset": ox.OPSET}
     (folder / ox.SUBDIR / ox.MARKER).write_text(json.dumps(marker))
     assert ox._current(folder, "onnx") and not ox.is_exported(folder)
     ox.ensure_onnx(folder)  # no torch export: the folder has no weights to export from
-    assert ox.is_exported(folder) and fp32.is_symlink()
-    assert ox.onnx_path(folder, "onnx-int8").stat().st_size > 10**6
+    assert ox.is_exported(folder)
+    for variant in ox.FILES:  # graphs small, weights beside them
+        assert ox.onnx_path(folder, variant).stat().st_size < 5 * 10**6
+        assert ox.data_path(folder, variant).stat().st_size > 10**7
+    feed = {"input_ids": np.array([[0, 1563, 238, 2]]), "attention_mask": np.ones((1, 4), int)}
+    runs = [
+        ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]).run(None, feed)
+        for p in (fp32, ox.onnx_path(src, "onnx"))
+    ]
+    for a, b in zip(*runs, strict=True):  # the same graph and weights: the same numbers
+        np.testing.assert_array_equal(a, b)
+    stamp = fp32.stat().st_mtime_ns
+    ox.ensure_onnx(folder)
+    assert fp32.stat().st_mtime_ns == stamp  # current: nothing rewritten
 
 
 def test_encode_caching_tokens_stores_missing_states_once(tmp_path: Path) -> None:
