@@ -100,6 +100,34 @@ def test_langid_is_deterministic_and_cautious() -> None:
     assert detect_language("Lukashenko 2017") == ("", 0.0)
 
 
+def test_numpy_trial_loop_gives_langdetects_exact_probabilities() -> None:
+    """langid._detect_block replays langdetect's own loop: every probability bit-identical,
+    on NTREX lines (ru, vi, en), cuts of them, and German and French sentences."""
+    from driftscope.ingest import langid
+    from langdetect.lang_detect_exception import LangDetectException
+
+    texts = [t for lg in ("ru", "vi", "en") for t in ntrex_lines(lg, 15)]
+    texts += [t[:n] for t in texts[::3] for n in (15, 40)] + [
+        "Die Regierung hat am Dienstag neue Regeln für den Handel beschlossen.",
+        "Le gouvernement a adopté mardi de nouvelles règles pour le commerce.",
+        "Москва, 2017 - Lukashenko",
+    ]
+    factory = langid._factory()
+
+    def probabilities(text: str, fast: bool) -> list[tuple[str, float]] | None:
+        det = factory.create()  # type: ignore[attr-defined]
+        det.append(text)
+        try:
+            if fast:
+                langid._detect_block(det)
+            return [(x.lang, x.prob) for x in det.get_probabilities()]
+        except LangDetectException:
+            return None
+
+    for text in texts:
+        assert probabilities(text, True) == probabilities(text, False), text
+
+
 def test_split_document_spans_paragraphs() -> None:
     text = "Title line\n\nFirst sentence here. Second one follows!\nThird line.\n\n\nLast."
     segs = split_document(text, "en", presegmented=False)

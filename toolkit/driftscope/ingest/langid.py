@@ -6,6 +6,13 @@ always gets the same answer, whatever was detected before. That answer is kept o
 a rerun does not detect again: per-segment detection was the largest cost of a warm ``flags``
 run on 300 NTREX lines (about 30 ms a segment on the 2-core machine). A cache that cannot be
 used is bypassed; it never changes an answer.
+
+A first (cold) run still detects every segment. langdetect's trial loop updates 55 language
+probabilities one Python float at a time for about 400 sampled n-grams a segment;
+:func:`_detect_block` runs the same loop on numpy rows: the same random draws in the same
+order, the same IEEE operations element by element and the same (Python ``sum``)
+normalisation, so every probability is bit-identical to langdetect's (a unit test compares
+them). On 600 NTREX lines it took 0.77 s instead of 1.1-1.2 s.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import re
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +91,7 @@ def _run_detector(text: str) -> tuple[str, float]:
     det = factory.create()  # type: ignore[attr-defined]
     det.append(text)
     try:
+        _detect_block(det)
         probs = det.get_probabilities()
     except LangDetectException:
         return "", 0.0
@@ -91,6 +100,50 @@ def _run_detector(text: str) -> tuple[str, float]:
     top = probs[0]
     lang = str(top.lang).split("-")[0]  # zh-cn -> zh
     return lang, round(float(top.prob), 4)
+
+
+REPLAYED = "1.0.9"  # the langdetect whose loop _detect_block replays
+
+
+def _detect_block(det: Any) -> None:
+    """``langdetect.Detector._detect_block`` with numpy rows; sets ``det.langprob``.
+
+    Follows langdetect 1.0.9 step by step: ``random.gauss`` per trial, one ``random.choice``
+    per iteration, ``prob[i] *= weight + p[i]`` (one multiply-add per element, as numpy does
+    it), a convergence check every fifth iteration after normalising by Python's ``sum``.
+    """
+    if _version() != REPLAYED:
+        return  # another langdetect: its own loop runs (get_probabilities)
+    import numpy as np
+    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+    det.cleaning_text()
+    ngrams = det._extract_ngrams()
+    if not ngrams:
+        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    # one row per distinct n-gram; drawing from the list of row numbers consumes the random
+    # stream exactly as drawing from the n-grams does (choice draws an index either way)
+    rows: dict[str, int] = {}
+    picks = [rows.setdefault(w, len(rows)) for w in ngrams]
+    table = np.array([det.word_lang_prob_map[w] for w in rows], dtype=np.float64)
+    n = len(det.langlist)
+    langprob = np.zeros(n)
+    det.random.seed(det.seed)
+    choice = det.random.choice
+    for _ in range(det.n_trial):
+        prob = np.array(det.prior_map, float) if det.prior_map is not None else np.full(n, 1.0 / n)
+        alpha = det.alpha + det.random.gauss(0.0, 1.0) * det.ALPHA_WIDTH
+        factors = alpha / det.BASE_FREQ + table  # weight + p[i], element by element
+        i = 0
+        while True:
+            prob *= factors[choice(picks)]
+            if i % 5 == 0:
+                prob /= sum(prob.tolist())  # Python's sum, as langdetect normalises
+                if prob.max() > det.CONV_THRESHOLD or i >= det.ITERATION_LIMIT:
+                    break
+            i += 1
+        langprob += prob / det.n_trial
+    det.langprob = langprob.tolist()
 
 
 @lru_cache(maxsize=1)
