@@ -99,24 +99,17 @@ def _beads(src: Any, tgt: Any) -> list[Any]:
     return beads
 
 
-def ntrex_false_flags(
-    terms: bool,
-    directions: tuple[str, ...] = DIRECTIONS,
-    severity: str = SEVERITY,
-    one_to_one: bool = False,
-) -> dict[str, Any]:
-    """Per direction: beads, beads flagged at ``severity``+, and the share per flag kind.
-
-    ``one_to_one``: the lines' own 1-1 pairing instead of the pipeline's alignment (flags
-    only, no alignment errors; a quick check while iterating)."""
+def direction_flags(
+    directions: tuple[str, ...], terms: bool = True, one_to_one: bool = False
+) -> dict[str, tuple[list[Any], list[Any]]]:
+    """Per direction: (beads, every flag at ``low`` severity and above) on NTREX dev."""
     from driftscope.model import Bead
-    from driftscope.quality import flag_comparison, severity_at_least
+    from driftscope.quality import flag_comparison
 
     _, texts = read_ntrex()
     docs = {lg: _document(lg, texts[lg]) for lg in texts}
     emb = {lg: _vectors(f"nt_{lg}", texts[lg], docs[lg]) for lg in texts}
-    res: dict[str, Any] = {"severity": severity, "terms": terms, "unit": "beads flagged / beads"}
-    res["alignment"] = "1-1 by line" if one_to_one else "pipeline (align_chain, default config)"
+    out = {}
     for d in directions:
         s, t = d.split("-")
         n = len(docs[s].segments)
@@ -132,6 +125,25 @@ def ntrex_false_flags(
             rng=np.random.default_rng(0),
             min_severity="low",
         )
+        out[d] = (beads, list(fl))
+    return out
+
+
+def ntrex_false_flags(
+    terms: bool,
+    directions: tuple[str, ...] = DIRECTIONS,
+    severity: str = SEVERITY,
+    one_to_one: bool = False,
+) -> dict[str, Any]:
+    """Per direction: beads, beads flagged at ``severity``+, and the share per flag kind.
+
+    ``one_to_one``: the lines' own 1-1 pairing instead of the pipeline's alignment (flags
+    only, no alignment errors; a quick check while iterating)."""
+    from driftscope.quality import severity_at_least
+
+    res: dict[str, Any] = {"severity": severity, "terms": terms, "unit": "beads flagged / beads"}
+    res["alignment"] = "1-1 by line" if one_to_one else "pipeline (align_chain, default config)"
+    for d, (beads, fl) in direction_flags(directions, terms, one_to_one).items():
         index = {(b.src, b.tgt): k for k, b in enumerate(beads)}
         shown = [f for f in fl if severity_at_least(f.severity, severity)]
         hit = {index[(f.src, f.tgt)] for f in shown}
