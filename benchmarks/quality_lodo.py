@@ -98,7 +98,8 @@ def main() -> None:
                 train = {e: vs for e, vs in values.items() if e != d}
                 t = choose(train, budget)
                 shown = t if kind == "meaning_reversal" else -t
-                rows[d] = {"threshold": _fmt(shown), "held_out_share": round(share(values[d], t), 5)}
+                held = round(share(values[d], t), 5)
+                rows[d] = {"threshold": _fmt(shown), "held_out_share": held}
             worst = max(r["held_out_share"] for r in rows.values())
             res["lodo"][f"{budget:.4f}"] = {"per_direction": rows, "worst_held_out": worst}
             print(kind, f"budget {budget:.2%}", "worst held-out", f"{worst:.2%}",
