@@ -206,3 +206,27 @@ def test_encode_caching_tokens_stores_missing_states_once(tmp_path: Path) -> Non
     again.encode_with_tokens(TEXTS[:4])  # and the states are all cached now
     assert again.n_forward == 1
     assert _enc("onnx").encode_caching_tokens(TEXTS[:2]).shape == (2, 384)  # no cache: encode
+
+
+def test_unwritable_folder_keeps_a_current_single_file_export(tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from driftscope.embed import onnx_export as ox
+    from driftscope.errors import EncoderUnavailableError
+
+    folder = tmp_path / "m"
+    (folder / ox.SUBDIR).mkdir(parents=True)
+    for variant in ox.FILES:
+        ox.onnx_path(folder, variant).write_bytes(b"graph")
+    marker = {"formats": ox.FORMATS, "layers": list(ox.OUTPUT_LAYERS), "opset": ox.OPSET}
+    (folder / ox.SUBDIR / ox.MARKER).write_text(json.dumps(marker))  # storage 1
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(ox.tempfile, "mkdtemp", refuse)
+    assert ox.ensure_onnx(folder) == folder / ox.SUBDIR  # usable as it is: no error
+    stale = {**marker, "formats": {**ox.FORMATS, "onnx-int8": 1}}
+    (folder / ox.SUBDIR / ox.MARKER).write_text(json.dumps(stale))
+    with pytest.raises(EncoderUnavailableError, match="cannot write"):
+        ox.ensure_onnx(folder)

@@ -117,6 +117,9 @@ def ensure_onnx(folder: Path) -> Path:
         out.mkdir(exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".export.", dir=out))
     except OSError as err:
+        if all(_current(folder, v) for v in FILES):  # old storage, same graphs: still usable
+            log.info("ONNX export in %s kept in its single-file storage (%s)", out, err)
+            return out
         raise EncoderUnavailableError(f"cannot write the ONNX export into {out}: {err}") from err
     try:
         graphs: dict[str, Path] = {}  # variant -> its current graph, wherever it is
