@@ -123,13 +123,13 @@ def ensure_onnx(folder: Path) -> Path:
         raise EncoderUnavailableError(f"cannot write the ONNX export into {out}: {err}") from err
     try:
         graphs: dict[str, Path] = {}  # variant -> its current graph, wherever it is
-        if _current(folder, "onnx"):
+        fp32_current = _current(folder, "onnx")
+        if fp32_current:
             graphs["onnx"] = onnx_path(folder, "onnx")
         else:
             graphs["onnx"] = tmp / "fp32-single.onnx"
             _export(folder, graphs["onnx"])
-        exported = graphs["onnx"] != onnx_path(folder, "onnx")
-        if _current(folder, "onnx-int8") and not exported:
+        if fp32_current and _current(folder, "onnx-int8"):
             graphs["onnx-int8"] = onnx_path(folder, "onnx-int8")
         else:
             graphs["onnx-int8"] = tmp / "int8-single.onnx"
