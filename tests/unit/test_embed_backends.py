@@ -230,3 +230,17 @@ def test_unwritable_folder_keeps_a_current_single_file_export(tmp_path: Path, mo
     (folder / ox.SUBDIR / ox.MARKER).write_text(json.dumps(stale))
     with pytest.raises(EncoderUnavailableError, match="cannot write"):
         ox.ensure_onnx(folder)
+
+
+def test_worker_thread_setting_reaches_onnx_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    from driftscope.embed import threads
+
+    default = _enc("onnx")
+    ref = default.encode(TEXTS)
+    assert default._get_runner().session.get_session_options().intra_op_num_threads == 0
+    monkeypatch.setattr(threads, "_RUNTIME_THREADS", [1])
+    pinned = _enc("onnx")
+    opts = pinned._get_runner().session.get_session_options()
+    assert opts.intra_op_num_threads == 1
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    np.testing.assert_allclose(pinned.encode(TEXTS), ref, rtol=1e-4, atol=1e-5)

@@ -42,7 +42,7 @@ class _Worker:
 
 @functools.lru_cache(maxsize=1)
 def pin_threads(threads: int) -> None:
-    """BLAS, OpenMP and torch use ``threads`` threads in this process, once per process.
+    """BLAS, OpenMP, torch and ONNX Runtime use ``threads`` threads in this process, once.
 
     numpy's BLAS has already read the environment when this runs (the worker imported numpy
     to unpickle its task), so the running pools are resized too: a different thread count
@@ -50,6 +50,9 @@ def pin_threads(threads: int) -> None:
     """
     from threadpoolctl import threadpool_limits
 
+    from driftscope.embed.threads import set_runtime_threads
+
+    set_runtime_threads(threads)
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)  # for torch, which reads them when first imported
     threadpool_limits(threads)

@@ -279,7 +279,10 @@ class E5Encoder(BaseEncoder):
                 self._runner = _TorchRunner(self.folder, self.model, self.device)
             else:
                 ensure_onnx(self.folder)
-                self._runner = _onnx_runner(str(onnx_path(self.folder, self.backend)), self.device)
+                from driftscope.embed.threads import runtime_threads
+
+                path = str(onnx_path(self.folder, self.backend))
+                self._runner = _onnx_runner(path, self.device, runtime_threads())
         return self._runner
 
     def __repr__(self) -> str:
@@ -343,7 +346,7 @@ class _TorchRunner(_Tokenizer):
 
 
 class _OnnxRunner(_Tokenizer):
-    def __init__(self, path: str, device: str) -> None:
+    def __init__(self, path: str, device: str, threads: int = 0) -> None:
         super().__init__(Path(path).parent.parent)
         try:
             import onnxruntime as ort
@@ -354,6 +357,10 @@ class _OnnxRunner(_Tokenizer):
             providers.insert(0, "CUDAExecutionProvider")
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        if threads:  # a worker among several: its share of the cores, no spinning
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(path, opts, providers=providers)
         except Exception as err:  # onnxruntime raises its own (non-exported) exception types
@@ -365,6 +372,6 @@ class _OnnxRunner(_Tokenizer):
 
 
 @functools.lru_cache(maxsize=4)
-def _onnx_runner(path: str, device: str) -> _OnnxRunner:
-    """One ONNX Runtime session per (file, device) per process."""
-    return _OnnxRunner(path, device)
+def _onnx_runner(path: str, device: str, threads: int) -> _OnnxRunner:
+    """One ONNX Runtime session per (file, device, thread setting) per process."""
+    return _OnnxRunner(path, device, threads)

@@ -27,3 +27,24 @@ def single_thread_blas() -> Iterator[None]:
         return
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+_RUNTIME_THREADS = [0]  # 0: the runtimes' defaults (one thread per core, spinning)
+
+
+def set_runtime_threads(threads: int) -> None:
+    """Run ONNX Runtime sessions built after this call on ``threads`` threads, without spinning.
+
+    For pool workers and Ray actors, several to a machine: ONNX Runtime's default (a thread per
+    core, each spinning while it waits for work) multiplies the threads by the processes, and
+    the spinning ones take the cores from the others. On NTREX dev with a cold cache the Ray
+    engine took 115 s when its two embedding actors streamed beside the analysis tasks, and
+    the local engine's workers also ran two spinning threads each. The vectors do not depend on
+    the thread count (fp32 MLAS kernels keep their reduction order; checked bit for bit).
+    """
+    _RUNTIME_THREADS[0] = max(0, int(threads))
+
+
+def runtime_threads() -> int:
+    """The thread count set by :func:`set_runtime_threads` (0: none set)."""
+    return _RUNTIME_THREADS[0]
