@@ -193,3 +193,22 @@ def test_each_text_goes_through_the_encoder_once(tmp_path: Path, monkeypatch) ->
     }
     assert segments <= set(seen)  # the segments were embedded ...
     assert max(seen.values()) == 1, seen.most_common(3)  # ... each once, as was every window
+
+
+def test_ray_blocks_follow_the_corpus_job_size(tmp_path: Path) -> None:
+    from driftscope.corpus.engine_ray import BLOCK_CHARS, SIZE_GROUP, _write_shards
+    from driftscope.corpus.inputs import Job, VersionText
+
+    def jobs(n: int, chars: int) -> list[Job]:
+        text = "x" * chars
+        return [
+            Job(f"d{i}", i, (VersionText("en", "en", "original", text, "t"),), (("en",),))
+            for i in range(n)
+        ]
+
+    paths, small = _write_shards(jobs(300, 50), tmp_path / "a")
+    assert small == SIZE_GROUP and len(paths) == 2  # 256 jobs a shard
+    paths, big = _write_shards(jobs(20, BLOCK_CHARS // 4), tmp_path / "b")
+    assert 2 <= big <= 4 and len(paths) == 1  # about 4 jobs of this size fill a block
+    assert sum(1 for _ in open(paths[0], encoding="utf-8")) == 20
+    assert _write_shards([], tmp_path / "c") == ([], 1)

@@ -40,6 +40,7 @@ from driftscope.pipeline import PipelineConfig
 log = logging.getLogger(__name__)
 SHARD_JOBS = 256  # jobs per shard file (one read task each)
 SIZE_GROUP = 64  # jobs sorted by size together before batching
+BLOCK_CHARS = 2**16  # text per block between the stages (rows per block: this / mean job)
 OBJECT_STORE_BYTES = 512 * 2**20  # object store of a Ray started here (not of a cluster)
 
 
@@ -139,11 +140,18 @@ def _analyse(
     return out
 
 
-def _write_shards(jobs: Iterable[Job], folder: Path) -> list[str]:
+def _write_shards(jobs: Iterable[Job], folder: Path) -> tuple[list[str], int]:
+    """JSONL shards of ``SHARD_JOBS`` jobs each; and the rows per block between the stages.
+
+    The rows per block follow the corpus's mean job size (``BLOCK_CHARS`` of JSON a block):
+    a block goes to one actor and one analysis task whole, so 63 NTREX documents (8 KB each)
+    in one block left one actor embedding and one task analysing them in turn, while 10,000
+    small synthetic documents in blocks of 8 spent more on Ray's scheduling than on the work.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths: list[str] = []
     fh: Any = None
-    n = 0
+    n = chars = 0
     try:
         for job in jobs:
             if n % SHARD_JOBS == 0:
@@ -151,12 +159,14 @@ def _write_shards(jobs: Iterable[Job], folder: Path) -> list[str]:
                     fh.close()
                 paths.append(str(folder / f"shard-{len(paths):06d}.jsonl"))
                 fh = open(paths[-1], "w", encoding="utf-8")  # noqa: SIM115 (closed below)
-            fh.write(json.dumps(to_dict(job), ensure_ascii=False) + "\n")
+            line = json.dumps(to_dict(job), ensure_ascii=False) + "\n"
+            fh.write(line)
             n += 1
+            chars += len(line)
     finally:
         if fh:
             fh.close()
-    return paths
+    return paths, max(1, min(SIZE_GROUP, round(BLOCK_CHARS * n / max(chars, 1))))
 
 
 def _start(opts: RayOptions, quiet: bool) -> bool:
@@ -211,7 +221,7 @@ def run_ray(
 
     opts = opts or RayOptions()
     shard_dir = work / f"ray-shards-{os.getpid()}"
-    shards = _write_shards(jobs, shard_dir)
+    shards, rows = _write_shards(jobs, shard_dir)
     if not shards:
         shutil.rmtree(shard_dir, ignore_errors=True)
         return
@@ -219,12 +229,12 @@ def run_ray(
     with warnings.catch_warnings():
         if quiet:  # Ray Data's advice on concurrency (UserWarning) is not for our user
             warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.")
-        yield from _pipeline(ray, shards, shard_dir, cfg, opts, reports, quiet, started)
+        yield from _pipeline(ray, shards, rows, shard_dir, cfg, opts, reports, quiet, started)
 
 
 def _pipeline(
-    ray: Any, shards: list[str], shard_dir: Path, cfg: PipelineConfig, opts: RayOptions,
-    reports: bool, quiet: bool, started: bool,
+    ray: Any, shards: list[str], rows: int, shard_dir: Path, cfg: PipelineConfig,
+    opts: RayOptions, reports: bool, quiet: bool, started: bool,
 ) -> Iterator[DocRows]:  # fmt: skip
     """The Ray Data pipeline of :func:`run_ray` (Ray started); stops Ray if it started it."""
     try:
@@ -235,6 +245,12 @@ def _pipeline(
         actors = opts.actors or _default_actors(ray, opts)
         ds: Any = ray.data.from_items([{"path": p} for p in shards])
         ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
+        # a shard's jobs come out as one block, which one actor takes whole: cut it so that
+        # every actor embeds and the analysis streams behind them (see _write_shards)
+        try:
+            ds = ds.repartition(target_num_rows_per_block=rows)
+        except TypeError:  # a Ray without streaming repartition: one actor per shard
+            pass
         ds = ds.map_batches(
             _Embedder,
             fn_constructor_args=(cfg.model, cfg.prompt, max(1, int(opts.actor_cpus)), cfg.terms),
