@@ -61,8 +61,8 @@ class RayOptions:
     Why half CPUs: an embedding actor holding a whole CPU leaves the analysis of a 2-core
     machine one core whenever the cache is warm, and embeds on one core when it is cold. With
     half-CPU slots each core has an embedding actor and an analysis task, like a local worker
-    that does both (NTREX dev, cold cache, idle machine: 172.6 s against 176.5 s with whole
-    CPUs and 182.6 s for the local engine).
+    that does both (NTREX dev, cold cache, on an earlier machine and engine: 172.6 s against
+    176.5 s with whole CPUs and 182.6 s for the local engine).
     """
 
     address: str = ""
