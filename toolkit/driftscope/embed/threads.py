@@ -40,7 +40,7 @@ def set_runtime_threads(threads: int) -> None:
     the spinning ones take the cores from the others. On NTREX dev with a cold cache the Ray
     engine took 115 s when its two embedding actors streamed beside the analysis tasks, and
     the local engine's workers also ran two spinning threads each. The vectors do not depend on
-    the thread count (fp32 MLAS kernels keep their reduction order; checked bit for bit).
+    the thread count (MLAS keeps its reduction order: fp32 and int8 checked bit for bit).
     """
     _RUNTIME_THREADS[0] = max(0, int(threads))
 
