@@ -65,7 +65,8 @@ def candidates(enc, s_l: str, t_l: str) -> list[dict[str, object]]:
         if len(ns) == 1 and len(nt) == 1:
             pairs.append(("lost", i, s, drop(t, nt[0].start, nt[0].end)))
     texts = list(dict.fromkeys([p[2] for p in pairs] + [p[3] for p in pairs]))
-    _, states = enc.encode_with_tokens(texts)
+    vecs, states = enc.encode_with_tokens(texts)
+    vec = dict(zip(texts, vecs, strict=True))
     tok = dict(zip(texts, _token_vectors(states), strict=True))
     found = []
     for kind, i, s, t in pairs:
@@ -77,8 +78,8 @@ def candidates(enc, s_l: str, t_l: str) -> list[dict[str, object]]:
             found.append((kind, i, s, t, r.rendered, probe))
         elif kind == "lost":
             found.append((kind, i, s, t, float("nan"), None))
-    need = {x for f in found if f[5] for x in (f[2], f[3], *f[5])}
-    vec = dict(zip(need, enc.encode(list(need)), strict=True))
+    need = list(dict.fromkeys(x for f in found if f[5] for x in f[5] if x not in vec))
+    vec.update(zip(need, enc.encode(need), strict=True))  # the probes: cue deleted
     out = []
     for kind, i, s, t, rendered, probe in found:
         delta = float("nan")
@@ -86,6 +87,12 @@ def candidates(enc, s_l: str, t_l: str) -> list[dict[str, object]]:
             delta = float(vec[probe[0]] @ vec[probe[1]] - vec[s] @ vec[t])
         out.append({"kind": kind, "line": i, "rendered": rendered, "delta": delta})
     return out
+
+
+def _budget_threshold(rows: list[dict[str, object]], allowed: int) -> float:
+    """The smallest ``delta`` threshold that leaves at most ``allowed`` clean candidates above."""
+    clean = sorted((float(r["delta"]) for r in rows if r["kind"] == "clean"), reverse=True)
+    return clean[allowed] if len(clean) > allowed else -1.0
 
 
 def main() -> None:
@@ -122,11 +129,7 @@ def main() -> None:
         test = [d for d in rows if set(d.split("-")) == held]
         allowed = int(args.budget * n_beads)  # per direction
         # the smallest threshold under which no held-in direction flags more than allowed
-        thr = max(
-            sorted((float(r["delta"]) for r in rows[d] if r["kind"] == "clean"), reverse=True)[
-                allowed] if sum(r["kind"] == "clean" for r in rows[d]) > allowed else -1.0
-            for d in fit
-        )  # fmt: skip
+        thr = max(_budget_threshold(rows[d], allowed) for d in fit)
         for d in test:
             lost = [r for r in rows[d] if r["kind"] == "lost"]
             clean = [r for r in rows[d] if r["kind"] == "clean"]

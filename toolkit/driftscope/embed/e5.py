@@ -34,6 +34,7 @@ from driftscope.embed.cache import EmbeddingCache, token_key
 from driftscope.embed.encoders import BaseEncoder
 from driftscope.embed.onnx_export import FORMATS, OUTPUT_LAYERS, ensure_onnx, onnx_path
 from driftscope.embed.pieces import piece_spans
+from driftscope.embed.threads import runtime_threads
 from driftscope.errors import ConfigError, EncoderUnavailableError
 
 log = logging.getLogger(__name__)
@@ -279,8 +280,6 @@ class E5Encoder(BaseEncoder):
                 self._runner = _TorchRunner(self.folder, self.model, self.device)
             else:
                 ensure_onnx(self.folder)
-                from driftscope.embed.threads import runtime_threads
-
                 path = str(onnx_path(self.folder, self.backend))
                 self._runner = _onnx_runner(path, self.device, runtime_threads())
         return self._runner
@@ -346,7 +345,7 @@ class _TorchRunner(_Tokenizer):
 
 
 class _OnnxRunner(_Tokenizer):
-    def __init__(self, path: str, device: str, threads: int = 0) -> None:
+    def __init__(self, path: str, device: str, threads: int) -> None:
         super().__init__(Path(path).parent.parent)
         try:
             import onnxruntime as ort
