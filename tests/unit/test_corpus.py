@@ -165,6 +165,33 @@ def test_cli_corpus_line_parallel(tmp_path: Path, capsys) -> None:
     assert run(["corpus", str(ids), "-o", str(out), "--engine", "spark", "-q"]) == 2
 
 
+def test_outputs_never_touch_inputs_and_bad_inputs_create_nothing(tmp_path: Path, capsys) -> None:
+    (tmp_path / "in").mkdir()
+    src = write_jsonl(tmp_path / "in" / "c.jsonl", table_rows(1, bad=False))
+    table = tmp_path / "in" / "documents.parquet"
+    pq.write_table(pa.Table.from_pylist(table_rows(1, bad=False)), table)
+    before = table.read_bytes()
+    cases = [
+        (table, tmp_path / "in"),  # the output's documents.parquet would replace the input
+        (src, src),  # the input file itself
+        (tmp_path / "in", tmp_path / "in" / "out"),  # inside an input folder
+        (tmp_path / "empty.jsonl", tmp_path / "o1"),  # no documents
+        (tmp_path / "nope.jsonl", tmp_path / "o2"),  # no such input
+    ]
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    for source, out in cases:
+        capsys.readouterr()
+        assert run(["corpus", str(source), "-o", str(out), "--model", "hash", "-q"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("driftscope: error:") and len(err.splitlines()) == 1, err
+    assert table.read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == [src.name, table.name]
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+    assert "no documents" in str(pytest.raises(InputError, run_corpus, tmp_path / "empty.jsonl",
+                                               tmp_path / "o3", HASH).value)  # fmt: skip
+    assert not (tmp_path / "o3").exists()
+
+
 def test_each_text_goes_through_the_encoder_once(tmp_path: Path, monkeypatch) -> None:
     """The corpus embedding step yields the token states too (cached), so the analysis runs no
     second forward pass over the segments of a cold run."""
@@ -196,7 +223,13 @@ def test_each_text_goes_through_the_encoder_once(tmp_path: Path, monkeypatch) ->
 
 
 def test_ray_blocks_follow_the_corpus_job_size(tmp_path: Path) -> None:
-    from driftscope.corpus.engine_ray import BLOCK_CHARS, SIZE_GROUP, _write_shards
+    from driftscope.corpus.engine_ray import (
+        BLOCK_CHARS,
+        BLOCKS_PER_ACTOR,
+        SIZE_GROUP,
+        _write_shards,
+        block_rows,
+    )
     from driftscope.corpus.inputs import Job, VersionText
 
     def jobs(n: int, chars: int) -> list[Job]:
@@ -206,9 +239,14 @@ def test_ray_blocks_follow_the_corpus_job_size(tmp_path: Path) -> None:
             for i in range(n)
         ]
 
-    paths, small = _write_shards(jobs(300, 50), tmp_path / "a")
-    assert small == SIZE_GROUP and len(paths) == 2  # 256 jobs a shard
-    paths, big = _write_shards(jobs(20, BLOCK_CHARS // 4), tmp_path / "b")
-    assert 2 <= big <= 4 and len(paths) == 1  # about 4 jobs of this size fill a block
-    assert sum(1 for _ in open(paths[0], encoding="utf-8")) == 20
-    assert _write_shards([], tmp_path / "c") == ([], 1)
+    paths, n, chars = _write_shards(jobs(300, 50), tmp_path / "a")
+    assert n == 300 and len(paths) == 2  # 256 jobs a shard
+    assert block_rows(n, chars, 2) == 10  # enough blocks for every actor: 300 / (16 * 2)
+    assert block_rows(100 * n, 100 * chars, 2) == SIZE_GROUP  # small jobs: big blocks
+    paths, n, chars = _write_shards(jobs(200, BLOCK_CHARS // 4), tmp_path / "b")
+    assert 2 <= block_rows(n, chars, 1) <= 4 and len(paths) == 1  # 4 such jobs fill a block
+    assert sum(1 for _ in open(paths[0], encoding="utf-8")) == 200
+    # a corpus of few large documents: one per block, so that no actor is left alone at the end
+    assert block_rows(63, 63 * 12_000, 2) == -(-63 // (BLOCKS_PER_ACTOR * 2)) == 2
+    assert block_rows(5, 5 * 12_000, 4) == 1
+    assert _write_shards([], tmp_path / "c") == ([], 0, 0)

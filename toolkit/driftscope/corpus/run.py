@@ -9,6 +9,7 @@ committed results, so both engines, and a run resumed after a kill, give the sam
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from driftscope.corpus.summary import CorpusSummary
 from driftscope.corpus.tables import DocRows
 from driftscope.coverage import CoverageReport
 from driftscope.embed import get_encoder
-from driftscope.errors import ConfigError
+from driftscope.errors import ConfigError, InputError, OutputError
 from driftscope.model import to_dict
 from driftscope.pipeline import PipelineConfig, run_signature
 
@@ -66,8 +67,8 @@ class CorpusConfig:
             raise ConfigError(f"engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         if self.workers < 0:
             raise ConfigError(f"workers must be 0 (one per core) or more, not {self.workers}")
-        if self.ray.num_gpus < 0 or self.ray.batch_size < 1 or self.ray.actors < 0:
-            raise ConfigError("--num-gpus must be >= 0, the batch size and actors positive")
+        if self.ray.num_gpus < 0 or self.ray.batch_size < 0 or self.ray.actors < 0:
+            raise ConfigError("--num-gpus, the batch size and the actors must be >= 0")
 
 
 def corpus_signature(cfg: CorpusConfig) -> dict[str, object]:
@@ -82,6 +83,33 @@ def corpus_signature(cfg: CorpusConfig) -> dict[str, object]:
         "pipeline": to_dict(run_signature(cfg.pipeline, enc)),
         "corpus": {"presegmented": cfg.presegmented, "all_pairs": cfg.all_pairs},
     }
+
+
+def _input_paths(source: Path | LineParallel) -> list[Path]:
+    if isinstance(source, LineParallel):
+        extra = [source.doc_ids] if source.doc_ids is not None else []
+        return [p for _, p in source.versions] + extra
+    return [Path(source)]
+
+
+def check_paths(source: Path | LineParallel, out: Path) -> None:
+    """Refuse an output folder that is an input, lies inside an input folder or holds an input.
+
+    Outputs live in a folder of their own: tables written next to an input could replace it
+    (``documents.parquet`` as input and output) or be read back as input by the next run.
+
+    Raises:
+        OutputError: naming the input in the way.
+    """
+    target = out.resolve()
+    for p in _input_paths(source):
+        real = p.resolve()
+        if real == target:
+            raise OutputError(f"{out}: is the input {p}; write the output elsewhere")
+        if p.is_dir() and real in target.parents:
+            raise OutputError(f"{out}: is inside the input folder {p}; write outside it")
+        if target in real.parents:
+            raise OutputError(f"{out}: holds the input {p}; write the output elsewhere")
 
 
 def _engine(cfg: CorpusConfig, jobs: Iterator[Job], store: Store) -> Iterator[DocRows]:
@@ -112,11 +140,18 @@ def run_corpus(
     Returns:
         The summary: counts and the aggregates behind ``index.html``.
     Raises:
-        InputError: the input as a whole is unreadable (broken documents become error rows).
-        OutputError: ``out`` cannot be written.
+        InputError: the input as a whole is unreadable or holds no document (broken
+            documents become error rows).
+        OutputError: ``out`` cannot be written, or is or holds an input (:func:`check_paths`).
         EngineError: the engine failed; what was committed stays, a rerun resumes.
     """
     cfg = cfg or CorpusConfig()
+    check_paths(source, out)
+    jobs = iter_jobs(source, presegmented=cfg.presegmented, all_pairs=cfg.all_pairs)
+    first = next(jobs, None)  # the input is read (and found readable) before out is created
+    if first is None:
+        where = source.versions[0][1] if isinstance(source, LineParallel) else source
+        raise InputError(f"{where}: no documents")
     store = Store(out, corpus_signature(cfg))
     summary = CorpusSummary(keep_per_doc=keep_per_doc, reports=cfg.reports)
     report = progress or (lambda _d, _s, _e: None)
@@ -124,7 +159,7 @@ def run_corpus(
     with store.order() as add:
 
         def pending() -> Iterator[Job]:
-            for job in iter_jobs(source, presegmented=cfg.presegmented, all_pairs=cfg.all_pairs):
+            for job in itertools.chain([first], jobs):
                 add(job.index, job.key, job.doc_id)
                 if store.done(job.key):
                     summary.skipped += 1
