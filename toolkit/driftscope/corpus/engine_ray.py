@@ -40,7 +40,8 @@ from driftscope.pipeline import PipelineConfig
 log = logging.getLogger(__name__)
 SHARD_JOBS = 256  # jobs per shard file (one read task each)
 SIZE_GROUP = 64  # jobs sorted by size together before batching
-BLOCK_CHARS = 2**16  # text per block between the stages (rows per block: this / mean job)
+BLOCK_CHARS = 2**16  # text per block between the stages at most (see block_rows)
+BLOCKS_PER_ACTOR = 16  # blocks per embedding actor at least, when the documents allow
 OBJECT_STORE_BYTES = 512 * 2**20  # object store of a Ray started here (not of a cluster)
 
 
@@ -55,7 +56,7 @@ class RayOptions:
         num_gpus: GPUs per embedding actor (0: CPU actors).
         actors: embedding actors (0: one per GPU with ``num_gpus``; on CPUs, as many as half
             the cluster's CPU slots hold at ``actor_cpus`` each, so every core embeds).
-        batch_size: documents per embedding batch.
+        batch_size: documents per embedding batch (0: a block, :func:`block_rows`).
         actor_cpus: CPUs reserved per embedding actor; task_cpus: per analysis task.
 
     Why half CPUs: an embedding actor holding a whole CPU leaves the analysis of a 2-core
@@ -69,7 +70,7 @@ class RayOptions:
     num_cpus: int = 0
     num_gpus: float = 0.0
     actors: int = 0
-    batch_size: int = 8
+    batch_size: int = 0
     actor_cpus: float = 0.5
     task_cpus: float = 0.5
 
@@ -140,14 +141,8 @@ def _analyse(
     return out
 
 
-def _write_shards(jobs: Iterable[Job], folder: Path) -> tuple[list[str], int]:
-    """JSONL shards of ``SHARD_JOBS`` jobs each; and the rows per block between the stages.
-
-    The rows per block follow the corpus's mean job size (``BLOCK_CHARS`` of JSON a block):
-    a block goes to one actor and one analysis task whole, so 63 NTREX documents (8 KB each)
-    in one block left one actor embedding and one task analysing them in turn, while 10,000
-    small synthetic documents in blocks of 8 spent more on Ray's scheduling than on the work.
-    """
+def _write_shards(jobs: Iterable[Job], folder: Path) -> tuple[list[str], int, int]:
+    """JSONL shards of ``SHARD_JOBS`` jobs each; and the number of jobs and their characters."""
     folder.mkdir(parents=True, exist_ok=True)
     paths: list[str] = []
     fh: Any = None
@@ -166,7 +161,22 @@ def _write_shards(jobs: Iterable[Job], folder: Path) -> tuple[list[str], int]:
     finally:
         if fh:
             fh.close()
-    return paths, max(1, min(SIZE_GROUP, round(BLOCK_CHARS * n / max(chars, 1))))
+    return paths, n, chars
+
+
+def block_rows(n: int, chars: int, actors: int) -> int:
+    """Documents per block between the stages (and per embedding call, by default).
+
+    A block goes to one actor and one analysis task whole, so a run ends with the last blocks'
+    work on one actor while the others idle: on NTREX dev (63 documents of about 12 KB) blocks
+    of 8-9 left one actor embedding alone for 14 s of a 64 s run. Each block also costs Ray
+    scheduling (tens of ms: 10,000 small synthetic documents took 230 s in blocks of 8, 185 s
+    in blocks of 61). So: at least ``BLOCKS_PER_ACTOR`` blocks per actor when there are enough
+    documents, never more than ``BLOCK_CHARS`` of text a block, 1 to ``SIZE_GROUP`` rows.
+    """
+    by_size = round(BLOCK_CHARS * n / max(chars, 1))
+    by_count = -(-n // (BLOCKS_PER_ACTOR * max(actors, 1)))
+    return max(1, min(SIZE_GROUP, by_size, by_count))
 
 
 def _start(opts: RayOptions, quiet: bool) -> bool:
@@ -221,7 +231,7 @@ def run_ray(
 
     opts = opts or RayOptions()
     shard_dir = work / f"ray-shards-{os.getpid()}"
-    shards, rows = _write_shards(jobs, shard_dir)
+    shards, n, chars = _write_shards(jobs, shard_dir)
     if not shards:
         shutil.rmtree(shard_dir, ignore_errors=True)
         return
@@ -229,11 +239,12 @@ def run_ray(
     with warnings.catch_warnings():
         if quiet:  # Ray Data's advice on concurrency (UserWarning) is not for our user
             warnings.filterwarnings("ignore", category=UserWarning, module=r"ray\.")
-        yield from _pipeline(ray, shards, rows, shard_dir, cfg, opts, reports, quiet, started)
+        yield from _pipeline(ray, shards, (n, chars), shard_dir, cfg, opts, reports, quiet,
+                             started)  # fmt: skip
 
 
 def _pipeline(
-    ray: Any, shards: list[str], rows: int, shard_dir: Path, cfg: PipelineConfig,
+    ray: Any, shards: list[str], size: tuple[int, int], shard_dir: Path, cfg: PipelineConfig,
     opts: RayOptions, reports: bool, quiet: bool, started: bool,
 ) -> Iterator[DocRows]:  # fmt: skip
     """The Ray Data pipeline of :func:`run_ray` (Ray started); stops Ray if it started it."""
@@ -243,10 +254,11 @@ def _pipeline(
         if quiet:  # Ray Data configures its own loggers when imported; --quiet means quiet
             logging.getLogger("ray.data").setLevel(logging.ERROR)
         actors = opts.actors or _default_actors(ray, opts)
+        rows = block_rows(*size, actors)
         ds: Any = ray.data.from_items([{"path": p} for p in shards])
         ds = ds.map_batches(_read_shard, batch_size=1, num_cpus=0.1)
         # a shard's jobs come out as one block, which one actor takes whole: cut it so that
-        # every actor embeds and the analysis streams behind them (see _write_shards)
+        # every actor embeds and the analysis streams behind them (see block_rows)
         try:
             ds = ds.repartition(target_num_rows_per_block=rows)
         except TypeError:  # a Ray without streaming repartition: one actor per shard
@@ -254,7 +266,7 @@ def _pipeline(
         ds = ds.map_batches(
             _Embedder,
             fn_constructor_args=(cfg.model, cfg.prompt, max(1, int(opts.actor_cpus)), cfg.terms),
-            batch_size=opts.batch_size,
+            batch_size=opts.batch_size or rows,  # Ray Data would coalesce blocks to a batch
             compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=opts.actor_cpus,
             num_gpus=opts.num_gpus or None,
@@ -264,8 +276,8 @@ def _pipeline(
             _analyse, fn_args=(cfg, reports, threads), batch_size=1, num_cpus=opts.task_cpus
         )
         for batch in ds.iter_batches(batch_size=1, batch_format="numpy"):
-            for rows, report in zip(batch["rows"], batch["report"], strict=True):
-                found = DocRows.from_json(str(rows))
+            for row, report in zip(batch["rows"], batch["report"], strict=True):
+                found = DocRows.from_json(str(row))
                 yield DocRows(found.key, found.doc_id, found.index, found.documents,
                               found.beads, found.flags, str(report))  # fmt: skip
     except ray.exceptions.RayError as err:
