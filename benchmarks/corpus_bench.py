@@ -20,7 +20,8 @@ local engine measured on the same workload, right before the Ray run.
 ``--cluster`` runs NTREX once more with Ray on a one-node cluster started beforehand
 (``ray start --head``, then ``--ray-address auto``): the set-up of a user with a cluster, in
 which Ray's start and stop are not part of a run. Its Ray peak memory counts the driver only
-(the cluster's workers are not its children).
+(the cluster's workers are not its children). ``--cluster-cold`` does the same from empty
+caches (the cluster is started with the Ray run's empty ``DRIFTSCOPE_HOME``).
 """
 
 from __future__ import annotations
@@ -128,14 +129,17 @@ def cold_home(tmp: Path, name: str) -> Path:
 
 
 @contextlib.contextmanager
-def running_cluster() -> Iterator[None]:
+def running_cluster(home: Path | None = None) -> Iterator[None]:
     """A one-node Ray cluster (``ray start --head``) for the run's lifetime: what a user with
-    a cluster has, so Ray's start-up and shutdown are not part of the timed run."""
+    a cluster has, so Ray's start-up and shutdown are not part of the timed run. ``home``: the
+    ``DRIFTSCOPE_HOME`` of its workers (they take the cluster's environment, not the driver's)."""
     ray_bin = Path(sys.executable).with_name("ray")
     start = [str(ray_bin), "start", "--head", f"--num-cpus={os.cpu_count() or 1}",
              "--include-dashboard=false", f"--object-store-memory={512 * 2**20}",
              "--disable-usage-stats"]  # fmt: skip
-    subprocess.run(start, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "DRIFTSCOPE_HOME": str(home)} if home is not None else None
+    subprocess.run(start, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)  # fmt: skip
     try:
         yield
     finally:
@@ -188,6 +192,8 @@ def main() -> int:
         action="store_true",
         help="NTREX again, Ray on a running cluster (ray start --head) it connects to",
     )
+    ap.add_argument("--cluster-cold", action="store_true",
+                    help="the same, each engine from an empty cache of its own")  # fmt: skip
     args = ap.parse_args()
     sizes = (200, 1000) if args.quick else (1000, 10000)
     with tempfile.TemporaryDirectory(prefix="corpus-bench-") as tmp_name:
@@ -206,6 +212,11 @@ def main() -> int:
             if args.cluster:
                 with running_cluster():
                     compare_engines("ntrex-dev-cluster", ntrex, n, "e5-small", tmp,
+                                    ray_args=("--ray-address", "auto"))  # fmt: skip
+            if args.cluster_cold:
+                name = "ntrex-dev-cluster-cold"
+                with running_cluster(cold_home(tmp, f"{name}-ray")):
+                    compare_engines(name, ntrex, n, "e5-small", tmp, cold=True,
                                     ray_args=("--ray-address", "auto"))  # fmt: skip
         for size in () if args.no_synthetic else sizes:
             src = _synthetic.write_corpus(tmp / f"syn{size}.jsonl", size)
