@@ -62,6 +62,30 @@ def test_line_parallel_groups_documents_and_isolates_bad_bytes(tmp_path: Path) -
         list(iter_jobs(LineParallel((("en", en), ("vi", short)), ids)))
 
 
+def test_line_parallel_files_in_legacy_encodings_or_nfd_read_as_utf8(tmp_path: Path) -> None:
+    import unicodedata
+
+    ru = ["Президент Белоруссии выступил в Минске.", "Оппозиция провела митинг в центре города."]
+    vi = ["Tổng thống Belarus phát biểu tại Minsk.", "Phe đối lập tổ chức mít tinh ở trung tâm."]
+    ids = _lines(tmp_path / "DOCUMENT_IDS.tsv", [b"a", b"a"])
+    utf8 = [
+        _lines(tmp_path / f"{n}.txt", [t.encode() for t in x]) for n, x in (("r", ru), ("v", vi))
+    ]
+    legacy = [
+        _lines(tmp_path / "ru1251.txt", [t.encode("cp1251") for t in ru]),
+        _lines(tmp_path / "vinfd.txt", [unicodedata.normalize("NFD", t).encode() for t in vi]),
+    ]
+    want = list(iter_jobs(LineParallel((("ru", utf8[0]), ("vi", utf8[1])), ids)))
+    got = list(iter_jobs(LineParallel((("x", legacy[0]), ("vi", legacy[1])), ids)))
+    assert not got[0].error, got[0].error
+    assert [v.text for v in got[0].versions] == [v.text for v in want[0].versions]
+    assert got[0].versions[0].lang == "ru"  # detected on the decoded text, not on mojibake
+    utf16 = tmp_path / "ru16.txt"
+    utf16.write_bytes(("\n".join(ru) + "\n").encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16 or UTF-32"):
+        list(iter_jobs(LineParallel((("ru", utf16), ("vi", utf8[1])), ids)))
+
+
 def test_jsonl_and_parquet_tables_give_the_same_jobs(tmp_path: Path) -> None:
     rows = table_rows(3)
     a = list(iter_jobs(write_jsonl(tmp_path / "c.jsonl", rows)))

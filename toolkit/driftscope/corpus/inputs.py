@@ -3,8 +3,10 @@
 Three layouts: a folder of corpus manifests; line-parallel files with a ``DOCUMENT_IDS.tsv``
 (NTREX: one line per segment, the id file names each line's document); a JSONL or Parquet table
 with columns ``doc_id, version, lang, role, text`` (one row a version; a document's rows must be
-contiguous). Readers hold one document in memory at a time. A document whose bytes cannot be
-decoded becomes a job with ``error`` set, so the corpus goes on without it.
+contiguous). Readers hold one document in memory at a time. A line-parallel file's encoding is
+read from its first 64 KB (UTF-8, or cp1251, KOI8-R, Windows-1258 as elsewhere in driftscope;
+UTF-16 is refused: its lines cannot be cut as bytes). A document whose bytes cannot be decoded
+becomes a job with ``error`` set, so the corpus goes on without it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from driftscope.errors import InputError
-from driftscope.ingest import clean_text, detect_language, load_manifest
+from driftscope.ingest import clean_text, detect_language, line_encoding, load_manifest
 from driftscope.model import to_json
 
 TABLE_COLUMNS = ("doc_id", "version", "lang", "role", "text")
@@ -183,22 +185,35 @@ def _count_lines(path: Path) -> int:
     return n + (last != b"\n")
 
 
-def _decode_line(raw: bytes, path: Path, n: int) -> str:
+def _decode_line(raw: bytes, path: Path, n: int, encoding: str = "utf-8") -> str:
+    if encoding == "utf-8" and n == 1:
+        encoding = "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as err:
-        raise InputError(f"{path}:{n}: not valid UTF-8 ({err.reason})") from err
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        raise InputError(f"{path}:{n}: not valid {name} ({err.reason})") from err
     return text.rstrip("\r\n")
 
 
-def _file_lang(vid: str, path: Path, given: dict[str, str]) -> tuple[str, bool]:
+def _file_encoding(path: Path) -> str:
+    """The file's encoding (:func:`~driftscope.ingest.decode.line_encoding`) from its start."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
+    return line_encoding(head, str(path))
+
+
+def _file_lang(vid: str, path: Path, given: dict[str, str], encoding: str) -> tuple[str, bool]:
     """(language, given by the user): the option, a two-letter id, else the file's start."""
     if vid in given:
         return given[vid], True
     if len(vid) == 2 and vid.isalpha():
         return vid.lower(), True
     with path.open("rb") as fh:
-        head = b"".join(itertools.islice(fh, 200)).decode("utf-8", errors="replace")
+        head = b"".join(itertools.islice(fh, 200)).decode(encoding, errors="replace")
     return detect_language(clean_text(head))[0], False
 
 
@@ -215,13 +230,14 @@ def _line_groups(ids: IO[bytes] | None, n_lines: int) -> Iterator[tuple[str, int
 
 
 def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool) -> Iterator[Job]:
+    encodings = {vid: _file_encoding(p) for vid, p in spec.versions}  # UTF-16 refused first
     counts = {vid: _count_lines(p) for vid, p in spec.versions}
     n_ids = _count_lines(spec.doc_ids) if spec.doc_ids else next(iter(counts.values()))
     for vid, p in spec.versions:
         if counts[vid] != n_ids:
             raise InputError(f"{p}: {counts[vid]} lines but {n_ids} document ids")
     given = dict(spec.langs)
-    langs = {vid: _file_lang(vid, p, given) for vid, p in spec.versions}
+    langs = {vid: _file_lang(vid, p, given, encodings[vid]) for vid, p in spec.versions}
     chains = plan_chains([(vid, "original" if k == 0 else "") for k, (vid, _) in
                           enumerate(spec.versions)], all_pairs)  # fmt: skip
     files = [p.open("rb") for _, p in spec.versions]
@@ -231,7 +247,8 @@ def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool)
         for index, (did, n) in enumerate(_line_groups(id_file, n_ids)):
             raws = [[fh.readline() for _ in range(n)] for fh in files]
             doc_id = did or spec.versions[0][1].stem
-            yield _lines_job(spec, doc_id, index, line, raws, langs, chains, presegmented)
+            yield _lines_job(spec, doc_id, index, line, raws, (langs, encodings), chains,
+                             presegmented)  # fmt: skip
             line += n
     finally:
         for fh in files:
@@ -242,14 +259,17 @@ def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool)
 
 def _lines_job(
     spec: LineParallel, doc_id: str, index: int, first: int, raws: list[list[bytes]],
-    langs: dict[str, tuple[str, bool]], chains: tuple[tuple[str, ...], ...], presegmented: bool,
+    files: tuple[dict[str, tuple[str, bool]], dict[str, str]],
+    chains: tuple[tuple[str, ...], ...], presegmented: bool,
 ) -> Job:  # fmt: skip
+    langs, encodings = files
     pairs = zip(spec.versions, raws, strict=True)
     digest = _digest(vid.encode() + b"".join(r) for (vid, _), r in pairs)
     versions = []
     try:
         for (vid, path), lines in zip(spec.versions, raws, strict=True):
-            texts = [_decode_line(r, path, first + k + 1) for k, r in enumerate(lines)]
+            enc = encodings[vid]
+            texts = [_decode_line(r, path, first + k + 1, enc) for k, r in enumerate(lines)]
             src = f"{path}:{first + 1}-{first + len(lines)}"
             role = "original" if vid == spec.versions[0][0] else ""
             lang, given = langs[vid]

@@ -5,7 +5,13 @@ Imports only the leaf layer (``model``, ``errors``) and its backends (sentencex,
 
 from __future__ import annotations
 
-from driftscope.ingest.decode import DecodedText, clean_text, decode_bytes, read_text
+from driftscope.ingest.decode import (
+    DecodedText,
+    clean_text,
+    decode_bytes,
+    line_encoding,
+    read_text,
+)
 from driftscope.ingest.document import (
     check_language,
     document_from_texts,
@@ -31,6 +37,7 @@ __all__ = [
     "check_language",
     "clean_text",
     "decode_bytes",
+    "line_encoding",
     "detect_language",
     "document_from_texts",
     "load_manifest",

@@ -152,6 +152,35 @@ def _decode_legacy(raw: bytes, source: str) -> tuple[str, str]:
     return best[2], best[3]
 
 
+def line_encoding(head: bytes, source: str = "<bytes>") -> str:
+    """The encoding of a file read line by line (line-parallel corpora), from its first bytes.
+
+    ``"utf-8"`` unless the head is not UTF-8 yet is plausible text in a legacy 8-bit encoding
+    (cp1251, KOI8-R, Windows-1258, cp1252), which is then returned; a UTF-8 file with a few bad
+    bytes stays UTF-8, so that only its broken lines fail. Every encoding returned keeps
+    ``\n`` as the byte 0x0a, so lines can be split before decoding.
+
+    Raises:
+        InputError: UTF-16 or UTF-32 text (``\n`` is not one byte there).
+    """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE,
+                        codecs.BOM_UTF16_BE)) or _looks_utf16(head):  # fmt: skip
+        raise InputError(
+            f"{source}: UTF-16 or UTF-32 text; line-parallel files must be UTF-8 or an 8-bit "
+            "encoding (convert it, e.g. iconv -f UTF-16 -t UTF-8)"
+        )
+    cut = head.rfind(b"\n")
+    head = head[: cut + 1] if cut > 0 else head  # no character split at the end
+    high = sum(1 for b in head if b >= 0x80)
+    bad = head.decode("utf-8", errors="replace").count("\ufffd")
+    if high == 0 or bad <= high // 2:
+        return "utf-8"
+    try:
+        return _decode_legacy(head, source)[1]
+    except InputError:
+        return "utf-8"  # not legacy text either: its lines fail one by one as not UTF-8
+
+
 def clean_text(text: str) -> str:
     """NFC, ``\\n`` line ends, invisible and control characters removed, tabs to spaces."""
     text = _LINE_SEP.sub("\n", text)
