@@ -310,3 +310,20 @@ def test_align_presegmented(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert code == 0, cap.err
     rows = [json.loads(line) for line in cap.out.splitlines()]
     assert len(rows) == 6
+
+
+def test_one_sentence_each_side(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A headline and its translation: one bead, calibrated on the packaged baseline."""
+    src = tmp_path / "h.ru"
+    src.write_text("Президент выступил в Минске во вторник.\n", encoding="utf-8")
+    good, bad = tmp_path / "good.en", tmp_path / "bad.en"
+    good.write_text("The president spoke in Minsk on Tuesday.\n", encoding="utf-8")
+    bad.write_text("Football is a popular sport in Brazil and many people watch it.\n", "utf-8")
+    opts = ["--src-lang", "ru", "--tgt-lang", "en", "-f", "jsonl"]
+    assert run(["flags", str(src), str(good), *opts]) == 0
+    assert capsys.readouterr().out == ""  # a faithful pair: not split into 1-0 and 0-1
+    assert run(["flags", str(src), str(bad), *opts]) == 0
+    flags = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(f["kind"], f["severity"]) for f in flags] == [("low_similarity", "high")]
+    assert run(["flags", str(src), str(good), *opts, "--model", "hash"]) == 2
+    assert "one segment" in capsys.readouterr().err  # no packaged baseline for that encoder

@@ -199,3 +199,13 @@ def test_debris_line_is_left_unaligned_not_glued() -> None:
     res = align(src, tgt, _WordsOnly(), AlignConfig(n_samples=16))
     assert ((), (3,)) in [(b.src, b.tgt) for b in res.beads]
     assert all(len(b.src) == len(b.tgt) == 1 for b in res.beads if b.src and b.tgt)
+
+
+def test_one_segment_each_side_is_one_uncalibrated_pair() -> None:
+    # the only pair is the true one: no random pairing exists, so the pair is the alignment
+    for src, tgt in ((["Der Präsident sprach."], ["Le président a parlé."]), (["a"], ["zzz"])):
+        al = align(src, tgt, HashEncoder())
+        assert [(b.src, b.tgt) for b in al.beads] == [((0,), (0,))]
+        assert np.isnan(al.similarity[0]) and np.isfinite(al.cosine[0])
+    two = align(["Der Präsident sprach.", "Er ging."], ["Le président a parlé."], HashEncoder())
+    assert sum(len(b.src) for b in two.beads) == 2  # longer inputs still go through the search

@@ -3,10 +3,10 @@ from __future__ import annotations
 import math
 
 from driftscope.align import Alignment
-from driftscope.align.chain import ChainAlignment, compose
+from driftscope.align.chain import ChainAlignment, compose, nway_rows
 from driftscope.embed import get_encoder
 from driftscope.model import Bead, RunResult, from_json, to_json
-from driftscope.pipeline import nway_rows, run_manifest
+from driftscope.pipeline import run_manifest
 
 from tests.helpers import CORPUS
 

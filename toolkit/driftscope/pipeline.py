@@ -20,7 +20,7 @@ import numpy as np
 
 from driftscope._version import __version__
 from driftscope.align import AlignConfig, Alignment
-from driftscope.align.chain import ChainAlignment, align_chain
+from driftscope.align.chain import align_chain, disagreement_rows, nway_rows
 from driftscope.embed import Encoder, get_encoder
 from driftscope.embed.calibrate import knn_mean
 from driftscope.embed.threads import single_thread_blas
@@ -36,6 +36,7 @@ from driftscope.model import (
     Signature,
 )
 from driftscope.quality import FlagConfig, attribute, flag_chain, flag_comparison
+from driftscope.quality.calibrate import packaged_prior
 from driftscope.quality.evidence import bead_length_ratios
 
 log = logging.getLogger(__name__)
@@ -205,46 +206,6 @@ class _Run:
         )
 
 
-def nway_rows(chain: ChainAlignment) -> list[dict[str, Any]]:
-    """``extras["nway"]`` rows from a composed chain alignment.
-
-    Returns:
-        ``[{"segments": {version: [ids]}, "similarity": {hop: value}}]`` in document order; a
-        version's list is empty where the passage was dropped (or not yet added). A hop's
-        similarity is the lowest calibrated similarity of its beads inside the row.
-    """
-    ids = chain.doc_ids
-    owner: list[dict[int, float]] = []
-    for al in chain.hops:
-        by_src: dict[int, float] = {}
-        for b, sim in zip(al.beads, al.similarity, strict=True):
-            for i in b.src:
-                by_src[i] = sim
-        owner.append(by_src)
-    rows = []
-    for nb in chain.beads:
-        sims: dict[str, float] = {}
-        for h in range(len(chain.hops)):
-            vals = [owner[h][i] for i in nb[h] if i in owner[h] and math.isfinite(owner[h][i])]
-            if vals and nb[h + 1]:
-                sims[f"{ids[h]}-{ids[h + 1]}"] = round(min(vals), 4)
-        rows.append({"segments": {v: list(nb[k]) for k, v in enumerate(ids)}, "similarity": sims})
-    return rows
-
-
-def disagreement_rows(chain: ChainAlignment) -> list[dict[str, Any]]:
-    """Where the direct original-to-final alignment and the composed hops disagree."""
-    return [
-        {
-            "src": list(d.src),
-            "tgt": list(d.tgt),
-            "direct": [b.key() for b in d.direct],
-            "composed": [b.key() for b in d.composed],
-        }
-        for d in chain.disagreements
-    ]
-
-
 @functools.lru_cache(maxsize=1)
 def _package_versions() -> tuple[tuple[str, str], ...]:
     # Read once per process: parsing package metadata cost ~45 ms a run (corpus runs do many).
@@ -327,6 +288,10 @@ def _run_documents(
     toks = [run.token_vectors(d) for d in seq]
     tokens = toks if all(t is not None for t in toks) else None
     run.progress("flagging")
+    # a version of one segment has no random pairings to calibrate on: the encoder's packaged
+    # baseline stands in (only then; it would shrink every other document's own baseline)
+    short = any(len(d.segments) < 2 for d in seq)
+    prior = packaged_prior(run.encoder.id, run.encoder.prompt) if short else None
     hop_flags = flag_chain(
         seq,
         [al.beads for al in hops],
@@ -334,6 +299,7 @@ def _run_documents(
         tokens=tokens,
         cfg=cfg.flags,
         rng=run.rng("flags"),
+        prior=prior,
         min_severity=cfg.min_severity,
     )
     comps = [
@@ -354,6 +320,7 @@ def _run_documents(
                 tgt_tokens=toks[-1] if tokens else None,
                 cfg=cfg.flags,
                 rng=run.rng("flags:direct"),
+                prior=prior,
                 min_severity=cfg.min_severity,
             )
             d_flags = attribute(d_flags, hop_flags, [al.beads for al in hops])

@@ -3,13 +3,16 @@
 Every hop is aligned, and so is the direct original-to-final pair. The hops are composed into
 n-way beads (connected groups of segments linked through the hops), and the composed
 original-to-final beads are compared with the direct alignment: where they disagree, either a
-hop or the direct alignment is wrong, or a relay changed the structure of the text.
+hop or the direct alignment is wrong, or a relay changed the structure of the text. The rows
+of a run's ``extras`` (``nway``, ``disagreements``) are built here too.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -170,3 +173,43 @@ def align_chain(
     beads = compose([h.beads for h in hops], [len(d.segments) for d in docs])
     dis = _disagreements(direct.beads, composed_pair(beads))
     return ChainAlignment(tuple(d.doc_id for d in docs), hops, direct, beads, dis)
+
+
+def nway_rows(chain: ChainAlignment) -> list[dict[str, Any]]:
+    """``extras["nway"]`` rows from a composed chain alignment.
+
+    Returns:
+        ``[{"segments": {version: [ids]}, "similarity": {hop: value}}]`` in document order; a
+        version's list is empty where the passage was dropped (or not yet added). A hop's
+        similarity is the lowest calibrated similarity of its beads inside the row.
+    """
+    ids = chain.doc_ids
+    owner: list[dict[int, float]] = []
+    for al in chain.hops:
+        by_src: dict[int, float] = {}
+        for b, sim in zip(al.beads, al.similarity, strict=True):
+            for i in b.src:
+                by_src[i] = sim
+        owner.append(by_src)
+    rows = []
+    for nb in chain.beads:
+        sims: dict[str, float] = {}
+        for h in range(len(chain.hops)):
+            vals = [owner[h][i] for i in nb[h] if i in owner[h] and math.isfinite(owner[h][i])]
+            if vals and nb[h + 1]:
+                sims[f"{ids[h]}-{ids[h + 1]}"] = round(min(vals), 4)
+        rows.append({"segments": {v: list(nb[k]) for k, v in enumerate(ids)}, "similarity": sims})
+    return rows
+
+
+def disagreement_rows(chain: ChainAlignment) -> list[dict[str, Any]]:
+    """Where the direct original-to-final alignment and the composed hops disagree."""
+    return [
+        {
+            "src": list(d.src),
+            "tgt": list(d.tgt),
+            "direct": [b.key() for b in d.direct],
+            "composed": [b.key() for b in d.composed],
+        }
+        for d in chain.disagreements
+    ]

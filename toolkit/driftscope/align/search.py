@@ -283,6 +283,11 @@ def _align(
                                         cfg.n_samples // 4)  # fmt: skip
         beads = _solve_cut(sides, band, types, cfg, cuts)
     sims, cosines = bead_similarities(beads, sides, cfg.margin)
+    if n == 1 and m == 1:
+        # one segment a side: the only pair is the true one, so there is no random pairing to
+        # calibrate on (a skip would beat the pair); the pair is the alignment, uncalibrated
+        beads = [Bead((0,), (0,), 0.0)]
+        sims, cosines = np.full(1, np.nan), np.array([float(np.dot(src_vecs[0], tgt_vecs[0]))])
     return Alignment(
         beads=tuple(beads),
         similarity=tuple(float(x) for x in sims),

@@ -181,6 +181,7 @@ def flag_chain(
     hop_cosines: Sequence[Sequence[float]] | None = None,
     cfg: FlagConfig | None = None,
     rng: np.random.Generator | None = None,
+    prior: Baseline | None = None,
     min_severity: str = "low",
 ) -> tuple[tuple[Flag, ...], ...]:
     """Flags per hop of a chain ``docs[0] -> docs[1] -> ...``, each on the hop that introduced it.
@@ -193,6 +194,7 @@ def flag_chain(
         docs: k+1 versions, original first. hop_beads: k alignments (docs[h] -> docs[h+1]).
         vecs: k+1 (n_segments_h, d) float32 unit arrays, or ``hop_cosines`` (k per-bead lists).
         tokens: k+1 per-segment token-vector lists (optional, for suspicious terms).
+        prior: baseline for a hop too short to calibrate on its own (see flag_comparison).
     Returns:
         k tuples of flags (hop labels ``"{docs[h].doc_id}-{docs[h+1].doc_id}"``).
     """
@@ -213,6 +215,7 @@ def flag_chain(
                 tgt_tokens=tokens[h + 1] if tokens is not None else None,
                 cfg=cfg,
                 rng=rng,
+                prior=prior,
                 min_severity=min_severity,
             )
         )

@@ -15,7 +15,10 @@ translation. Any increasing affine change of the cosines leaves it unchanged.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -88,7 +91,10 @@ def fit_baseline(
     elif prior is not None:
         rm, rs = prior.rand_mean, prior.rand_std
     else:
-        raise ConfigError("calibration needs >= 2 segments per side or a prior baseline")
+        raise ConfigError(
+            "a document of one segment: calibrating similarities needs at least 2 segments "
+            "per side, or the packaged baseline of the bundled encoder (--model e5-small)"
+        )
     rs = max(rs, 1e-4)
     if prior is not None:
         gain = (prior.ref - prior.rand_mean) / max(prior.rand_std, 1e-6)
@@ -109,3 +115,27 @@ def percentile_rank(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
     if not len(ref):
         return np.full(len(values), np.nan)
     return np.searchsorted(ref, np.asarray(values, dtype=np.float64), side="left") / len(ref)
+
+
+def packaged_prior(encoder_id: str, prompt: str = "") -> Baseline | None:
+    """The packaged baseline of an encoder (``driftscope/data/baselines.json``), or None.
+
+    Measured by ``benchmarks/calibration_prior.py`` (NTREX-128 dev, en/ru/vi): what a document
+    of one segment per side is calibrated against, having no random pairings of its own. Keyed
+    by encoder id and prompt; any backend of that encoder uses it (their vectors agree to
+    within 0.012 per coordinate, well inside a random pair's spread).
+    """
+    d = _baselines().get(f"{encoder_id}|{prompt}")
+    if d is None:
+        return None
+    return Baseline(d["rand_mean"], d["rand_std"], d["ref"], int(d["n_pairs"]), int(d["n_random"]))
+
+
+@lru_cache(maxsize=1)
+def _baselines() -> dict[str, dict[str, float]]:
+    try:
+        text = resources.files("driftscope.data").joinpath("baselines.json").read_text("utf-8")
+    except (OSError, ModuleNotFoundError):  # pragma: no cover - packaging error
+        return {}
+    out: dict[str, dict[str, float]] = json.loads(text)
+    return out
