@@ -60,11 +60,10 @@ def cosines(hyp_vecs: np.ndarray, ref_vecs: np.ndarray) -> np.ndarray:
 
 
 # A data calibration needs enough segments for a stable random-pair null and enough mutual
-# nearest neighbours; below this, a per-encoder prior measured on random pairs is used.
+# nearest neighbours; below this, the encoder's packaged baseline (raw cosine of a random pair,
+# of a typical translation; driftscope/data/baselines.json, measured on NTREX dev en/ru/vi by
+# benchmarks/calibration_prior.py, the same one flags use for one-segment documents) is used.
 MIN_CALIBRATION_SEGMENTS = 30
-# Per-encoder priors (raw cosine of a random pair, of a typical translation), measured for the
-# offline e5-small on ru/vi/en news (shared/notes/offline-model.md; benchmarks/retrieval.py).
-PRIORS: dict[str, tuple[float, float]] = {"e5-small": (0.785, 0.905)}
 
 
 def data_calibrator(
@@ -83,15 +82,14 @@ def data_calibrator(
     import numpy as np
 
     from driftscope.embed.calibrate import calibrate
+    from driftscope.quality.calibrate import packaged_prior
 
-    eid = str(getattr(encoder, "id", ""))
     if min(len(side_a), len(side_b)) < MIN_CALIBRATION_SEGMENTS:
-        prior = PRIORS.get(eid)
-        return (
-            linear_calibrator(*prior, id=f"prior[{prior[0]:.3f},{prior[1]:.3f}]")
-            if prior
-            else IDENTITY
-        )
+        base = packaged_prior(str(getattr(encoder, "id", "")), getattr(encoder, "prompt", ""))
+        if base is None:
+            return IDENTITY
+        lo, hi = base.rand_mean, base.ref
+        return linear_calibrator(lo, hi, id=f"prior[{lo:.3f},{hi:.3f}]")
     cal = calibrate(
         encoder.encode(side_a), encoder.encode(side_b), np.random.default_rng(seed), n_samples=2000
     )
