@@ -80,6 +80,10 @@ def test_line_parallel_files_in_legacy_encodings_or_nfd_read_as_utf8(tmp_path: P
     assert not got[0].error, got[0].error
     assert [v.text for v in got[0].versions] == [v.text for v in want[0].versions]
     assert got[0].versions[0].lang == "ru"  # detected on the decoded text, not on mojibake
+    late = _lines(tmp_path / "late.txt", [b"0000000"] * 10000 + [t.encode("cp1251") for t in ru])
+    ids_late = _lines(tmp_path / "ids_late.tsv", [b"a"] * 10002)
+    (job,) = iter_jobs(LineParallel((("ru", late), ("x", late)), ids_late))
+    assert not job.error and job.versions[0].text.endswith(ru[1])  # ASCII first 64 KB
     utf16 = tmp_path / "ru16.txt"
     utf16.write_bytes(("\n".join(ru) + "\n").encode("utf-16"))
     with pytest.raises(InputError, match="UTF-16 or UTF-32"):

@@ -3,10 +3,11 @@
 Three layouts: a folder of corpus manifests; line-parallel files with a ``DOCUMENT_IDS.tsv``
 (NTREX: one line per segment, the id file names each line's document); a JSONL or Parquet table
 with columns ``doc_id, version, lang, role, text`` (one row a version; a document's rows must be
-contiguous). Readers hold one document in memory at a time. A line-parallel file's encoding is
-read from its first 64 KB (UTF-8, or cp1251, KOI8-R, Windows-1258 as elsewhere in driftscope;
-UTF-16 is refused: its lines cannot be cut as bytes). A document whose bytes cannot be decoded
-becomes a job with ``error`` set, so the corpus goes on without it.
+contiguous). Readers hold one document in memory at a time. A line-parallel file's encoding
+(UTF-8, or cp1251, KOI8-R, Windows-1258 as elsewhere in driftscope; UTF-16 is refused: its
+lines cannot be cut as bytes) is judged on its first 64 KB, or on its first non-ASCII lines
+when those are ASCII. A document whose bytes cannot be decoded becomes a job with ``error``
+set, so the corpus goes on without it.
 """
 
 from __future__ import annotations
@@ -197,13 +198,27 @@ def _decode_line(raw: bytes, path: Path, n: int, encoding: str = "utf-8") -> str
 
 
 def _file_encoding(path: Path) -> str:
-    """The file's encoding (:func:`~driftscope.ingest.decode.line_encoding`) from its start."""
+    """The file's encoding (:func:`~driftscope.ingest.decode.line_encoding`) from its first
+    64 KB; when those are ASCII (ids, names, numbers first), from up to 64 KB of the lines with
+    non-ASCII bytes in its first 16 MB."""
     try:
         with path.open("rb") as fh:
             head = fh.read(1 << 16)
+            enc = line_encoding(head, str(path))  # refuses UTF-16/32
+            if enc != "utf-8" or any(b >= 0x80 for b in head):
+                return enc
+            sample: list[bytes] = []
+            size, read, tail = 0, len(head), b""
+            while size < 1 << 16 and read < 1 << 24 and (chunk := fh.read(1 << 20)):
+                read += len(chunk)
+                *lines, tail = (tail + chunk).split(b"\n")
+                for line in lines:
+                    if any(b >= 0x80 for b in line):
+                        sample.append(line + b"\n")
+                        size += len(line) + 1
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
-    return line_encoding(head, str(path))
+    return line_encoding(b"".join(sample), str(path)) if sample else "utf-8"
 
 
 def _file_lang(vid: str, path: Path, given: dict[str, str], encoding: str) -> tuple[str, bool]:
