@@ -220,6 +220,18 @@ def test_outputs_never_touch_inputs_and_bad_inputs_create_nothing(tmp_path: Path
     assert not (tmp_path / "o3").exists()
 
 
+def test_a_corpus_in_which_every_document_failed_exits_2(tmp_path: Path, capsys) -> None:
+    rows = [r for r in table_rows(3) if r["doc_id"] in ("doc001", "doc002")]  # both broken
+    src = write_jsonl(tmp_path / "bad.jsonl", rows)
+    out = tmp_path / "out"
+    assert run(["corpus", str(src), "-o", str(out), "--model", "hash", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("driftscope: error: every document failed (2); the first: doc001")
+    assert len(read_tables(out)["documents"]) == 2  # the error rows are written all the same
+    some = write_jsonl(tmp_path / "some.jsonl", table_rows(3))  # one good document of three
+    assert run(["corpus", str(some), "-o", str(tmp_path / "o2"), "--model", "hash", "-q"]) == 0
+
+
 def test_each_text_goes_through_the_encoder_once(tmp_path: Path, monkeypatch) -> None:
     """The corpus embedding step yields the token states too (cached), so the analysis runs no
     second forward pass over the segments of a cold run."""

@@ -150,3 +150,7 @@ def corpus_cmd(
             f"{s.errors} failed) -> {out}",
             err=True,
         )
+    if s.documents and s.errors == s.documents:  # the error rows are written; the run failed
+        rows = s.index_data("", "")["error_rows"]
+        first = f"; the first: {rows[0]['doc_id']}: {rows[0]['error']}" if rows else ""
+        raise InputError(f"every document failed ({s.errors}){first}")
