@@ -54,23 +54,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def refuse_inside_inputs(out: Path, inputs: Iterable[Path | str]) -> None:
-    """Raise :class:`OutputError` if ``out`` is an input folder or lies inside one.
-
-    Inputs are read, never written: a report written into the corpus it reads would mix
-    outputs with the versions and change what a later run reads.
-    """
-    target = out.resolve()
-    for inp in inputs:
-        p = Path(inp)
-        if p.is_dir() and (target == p.resolve() or p.resolve() in target.parents):
-            where = "is" if target == p.resolve() else "is inside"
-            raise OutputError(f"{out}: {where} the input folder {p}; write outside it")
-
-
 def check_output_path(out: Path, inputs: Iterable[Path | str] = ()) -> None:
     """Raise :class:`OutputError` if ``out`` is an input, lies in an input folder, or its
     folder is not writable."""
+    from driftscope.ingest.paths import refuse_inside_inputs  # not at import: --help stays light
+
     inputs = list(inputs)
     refuse_inside_inputs(out, inputs)
     for inp in inputs:

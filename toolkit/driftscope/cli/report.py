@@ -22,7 +22,6 @@ from driftscope.cli._common import (
     fail_on_exit,
     in_range,
     progress,
-    refuse_inside_inputs,
     setup_logging,
     write_atomic,
 )
@@ -309,6 +308,8 @@ def check_output_dir(out: Path, inputs: list[Path]) -> None:
     the folder of a manifest.toml), or cannot be created."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
+    from driftscope.ingest.paths import refuse_inside_inputs
+
     corpus = [p.parent for p in inputs if p.suffix.lower() == ".toml" and p.is_file()]
     refuse_inside_inputs(out, [*inputs, *corpus])
     for p in inputs:

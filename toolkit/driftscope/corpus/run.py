@@ -25,6 +25,7 @@ from driftscope.corpus.tables import DocRows
 from driftscope.coverage import CoverageReport
 from driftscope.embed import get_encoder
 from driftscope.errors import ConfigError, InputError, OutputError
+from driftscope.ingest.paths import refuse_inside_inputs
 from driftscope.model import to_dict
 from driftscope.pipeline import PipelineConfig, run_signature
 
@@ -101,13 +102,13 @@ def check_paths(source: Path | LineParallel, out: Path) -> None:
     Raises:
         OutputError: naming the input in the way.
     """
+    inputs = _input_paths(source)
+    refuse_inside_inputs(out, inputs)
     target = out.resolve()
-    for p in _input_paths(source):
+    for p in inputs:
         real = p.resolve()
         if real == target:
             raise OutputError(f"{out}: is the input {p}; write the output elsewhere")
-        if p.is_dir() and real in target.parents:
-            raise OutputError(f"{out}: is inside the input folder {p}; write outside it")
         if target in real.parents:
             raise OutputError(f"{out}: holds the input {p}; write the output elsewhere")
 
