@@ -174,16 +174,38 @@ class LineParallel:
     langs: tuple[tuple[str, str], ...] = ()
 
 
-def _count_lines(path: Path) -> int:
-    n, last = 0, b"\n"
+def _scan(path: Path, sniff: bool = True) -> tuple[int, str]:
+    """(lines, encoding) of a line-parallel file, in one pass over it.
+
+    The encoding (:func:`~driftscope.ingest.decode.line_encoding`, which refuses UTF-16/32) is
+    judged on the first 64 KB; when those are ASCII (ids, names, numbers first), on up to 64 KB
+    of the lines with non-ASCII bytes in the first 16 MB. ``sniff=False``: UTF-8, not judged.
+    """
+    n, last, enc, read = 0, b"\n", "utf-8", 0
+    sample: list[bytes] = []
+    size, tail = 0, b""
     try:
         with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
+            chunk = fh.read(1 << 16)
+            if sniff:
+                enc = line_encoding(chunk, str(path))
+                sniff = enc == "utf-8" and chunk.isascii()  # look further for non-ASCII lines
+            while chunk:
                 n += chunk.count(b"\n")
-                last = chunk[-1:]
+                last, read = chunk[-1:], read + len(chunk)
+                if sniff:
+                    *lines, tail = (tail + chunk).split(b"\n")
+                    for line in lines:
+                        if not line.isascii():
+                            sample.append(line + b"\n")
+                            size += len(line) + 1
+                    sniff = size < 1 << 16 and read < 1 << 24
+                chunk = fh.read(1 << 20)
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
-    return n + (last != b"\n")
+    if sample:
+        enc = line_encoding(b"".join(sample), str(path))
+    return n + (last != b"\n"), enc
 
 
 def _decode_line(raw: bytes, path: Path, n: int, encoding: str = "utf-8") -> str:
@@ -195,30 +217,6 @@ def _decode_line(raw: bytes, path: Path, n: int, encoding: str = "utf-8") -> str
         name = "UTF-8" if encoding.startswith("utf-8") else encoding
         raise InputError(f"{path}:{n}: not valid {name} ({err.reason})") from err
     return text.rstrip("\r\n")
-
-
-def _file_encoding(path: Path) -> str:
-    """The file's encoding (:func:`~driftscope.ingest.decode.line_encoding`) from its first
-    64 KB; when those are ASCII (ids, names, numbers first), from up to 64 KB of the lines with
-    non-ASCII bytes in its first 16 MB."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1 << 16)
-            enc = line_encoding(head, str(path))  # refuses UTF-16/32
-            if enc != "utf-8" or any(b >= 0x80 for b in head):
-                return enc
-            sample: list[bytes] = []
-            size, read, tail = 0, len(head), b""
-            while size < 1 << 16 and read < 1 << 24 and (chunk := fh.read(1 << 20)):
-                read += len(chunk)
-                *lines, tail = (tail + chunk).split(b"\n")
-                for line in lines:
-                    if any(b >= 0x80 for b in line):
-                        sample.append(line + b"\n")
-                        size += len(line) + 1
-    except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
-    return line_encoding(b"".join(sample), str(path)) if sample else "utf-8"
 
 
 def _file_lang(vid: str, path: Path, given: dict[str, str], encoding: str) -> tuple[str, bool]:
@@ -245,9 +243,10 @@ def _line_groups(ids: IO[bytes] | None, n_lines: int) -> Iterator[tuple[str, int
 
 
 def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool) -> Iterator[Job]:
-    encodings = {vid: _file_encoding(p) for vid, p in spec.versions}  # UTF-16 refused first
-    counts = {vid: _count_lines(p) for vid, p in spec.versions}
-    n_ids = _count_lines(spec.doc_ids) if spec.doc_ids else next(iter(counts.values()))
+    scans = {vid: _scan(p) for vid, p in spec.versions}
+    counts = {vid: n for vid, (n, _) in scans.items()}
+    encodings = {vid: enc for vid, (_, enc) in scans.items()}
+    n_ids = _scan(spec.doc_ids, sniff=False)[0] if spec.doc_ids else next(iter(counts.values()))
     for vid, p in spec.versions:
         if counts[vid] != n_ids:
             raise InputError(f"{p}: {counts[vid]} lines but {n_ids} document ids")
@@ -262,7 +261,7 @@ def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool)
         for index, (did, n) in enumerate(_line_groups(id_file, n_ids)):
             raws = [[fh.readline() for _ in range(n)] for fh in files]
             doc_id = did or spec.versions[0][1].stem
-            yield _lines_job(spec, doc_id, index, line, raws, (langs, encodings), chains,
+            yield _lines_job(spec, doc_id, index, line, raws, langs, encodings, chains,
                              presegmented)  # fmt: skip
             line += n
     finally:
@@ -274,10 +273,9 @@ def _line_parallel_jobs(spec: LineParallel, presegmented: bool, all_pairs: bool)
 
 def _lines_job(
     spec: LineParallel, doc_id: str, index: int, first: int, raws: list[list[bytes]],
-    files: tuple[dict[str, tuple[str, bool]], dict[str, str]],
+    langs: dict[str, tuple[str, bool]], encodings: dict[str, str],
     chains: tuple[tuple[str, ...], ...], presegmented: bool,
 ) -> Job:  # fmt: skip
-    langs, encodings = files
     pairs = zip(spec.versions, raws, strict=True)
     digest = _digest(vid.encode() + b"".join(r) for (vid, _), r in pairs)
     versions = []
