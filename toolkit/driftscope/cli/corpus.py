@@ -151,6 +151,6 @@ def corpus_cmd(
             err=True,
         )
     if s.documents and s.errors == s.documents:  # the error rows are written; the run failed
-        rows = s.index_data("", "")["error_rows"]
+        rows = s.error_rows
         first = f"; the first: {rows[0]['doc_id']}: {rows[0]['error']}" if rows else ""
         raise InputError(f"every document failed ({s.errors}){first}")

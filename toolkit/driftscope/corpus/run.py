@@ -196,6 +196,6 @@ def coverage(
     cfg = replace(cfg or CorpusConfig(), all_pairs=True, index=False, reports=False)
     with tempfile.TemporaryDirectory(prefix="driftscope-coverage-") as tmp:
         summary = run_corpus(source, Path(tmp), cfg, progress=progress, keep_per_doc=True)
-    for err in summary.index_data("", "")["error_rows"]:
+    for err in summary.error_rows:
         log.warning("left out of the coverage: %s", err["error"])
     return summary.coverage()

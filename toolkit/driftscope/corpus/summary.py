@@ -84,6 +84,11 @@ class CorpusSummary:
         versions = (self.original, *[v for v in self.versions if v != self.original])
         return CoverageReport(self.original, versions, totals, tuple(per_doc))
 
+    @property
+    def error_rows(self) -> list[dict[str, str]]:
+        """``{"doc_id", "error"}`` of the failed documents (the first ``MAX_ERRORS``)."""
+        return list(self._errors)
+
     def index_data(self, title: str, signature: str) -> dict[str, Any]:
         """The JSON-native data ``index.html`` renders."""
         cov = self.coverage().to_dict()
@@ -102,5 +107,5 @@ class CorpusSummary:
             "pairs": pairs,
             "matrix": cov["matrix"],
             "ranked": ranked,
-            "error_rows": list(self._errors),
+            "error_rows": self.error_rows,
         }
