@@ -16,6 +16,7 @@ target skeleton is a proper prefix of every source stem with three or more lette
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -45,7 +46,8 @@ _RU_END = sorted(
 _RU_ADJ = sorted(("ск" + e for e in [*_RU_END, ""]), key=len, reverse=True)
 
 
-def stems(word: str) -> set[str]:
+@lru_cache(maxsize=65536)  # every target word of every bead, each a few times
+def stems(word: str) -> frozenset[str]:
     """Skeletons of ``word`` with and without inflection endings (Cyrillic) or "'s"."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
@@ -56,10 +58,10 @@ def stems(word: str) -> set[str]:
             cut = next((e for e in ends if w.endswith(e) and len(w) - len(e) >= 3), "")
             if cut:
                 out.add(_translit(w[: -len(cut)]))
-    return {s for s in out if s}
+    return frozenset(s for s in out if s)
 
 
-def _truncated(src: set[str], tgt: set[str]) -> bool:
+def _truncated(src: frozenset[str], tgt: frozenset[str]) -> bool:
     """Some target stem is a proper prefix of every source stem, MIN_CUT or more letters short."""
     return any(
         len(b) >= 5 and all(a.startswith(b) and len(a) - len(b) >= MIN_CUT for a in src)
@@ -67,7 +69,7 @@ def _truncated(src: set[str], tgt: set[str]) -> bool:
     )
 
 
-def _spells(src: set[str], tgt: set[str]) -> bool:
+def _spells(src: frozenset[str], tgt: frozenset[str]) -> bool:
     """Whether two stem sets spell one name (see the module docstring)."""
     if _truncated(src, tgt):
         return False
@@ -82,7 +84,7 @@ def _spells(src: set[str], tgt: set[str]) -> bool:
     return False
 
 
-def _candidates(words: Sequence[str], idx: Sequence[int]) -> list[set[str]]:
+def _candidates(words: Sequence[str], idx: Sequence[int]) -> list[frozenset[str]]:
     """Stem sets of the given target words, of their hyphen parts and of adjacent capitalised
     pairs joined ("Super Cup" / Суперкубок)."""
     out = []

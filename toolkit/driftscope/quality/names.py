@@ -102,6 +102,7 @@ _CYR = dict(
 )
 
 
+@lru_cache(maxsize=65536)
 def translit(word: str) -> str:
     """Lower-case ASCII skeleton: Cyrillic romanised, diacritics folded.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 from driftscope.quality.mention import Mention
 
@@ -106,25 +107,32 @@ def _near_digit(text: str, start: int, end: int) -> bool:
 
 
 def _month(word: str, text: str, start: int, end: int) -> int | None:
-    w = word.rstrip(".").lower()
-    if w == "may":  # mostly the verb: only capitalised and next to a number
-        return 5 if word[0].isupper() and _near_digit(text, start, end) else None
-    if w in _MONTH_ABBREV:  # "Jan", "Dec", "mars" are also names or words
-        dotted = word.endswith(".") and word[0].isupper()  # "Oct." is a month
-        return _STEM_MONTH[w] if dotted or _near_digit(text, start, end) else None
-    if w in _EN_MONTHS and not word[0].isupper():  # "march", "august": common words
+    n, need_digit = _month_form(word.rstrip(".").lower(), word[0].isupper(), word.endswith("."))
+    if not n or (need_digit and not _near_digit(text, start, end)):
         return None
+    return n
+
+
+@lru_cache(maxsize=65536)  # every word of every segment is a candidate
+def _month_form(w: str, upper: bool, dot: bool) -> tuple[int, bool]:
+    """(month of the lower-cased word ``w`` or 0, whether it counts only next to a number)."""
+    if w == "may":  # mostly the verb: only capitalised and next to a number
+        return (5, True) if upper else (0, False)
+    if w in _MONTH_ABBREV:  # "Jan", "Dec", "mars" are also names or words
+        return _STEM_MONTH[w], not (dot and upper)  # "Oct." is a month
+    if w in _EN_MONTHS and not upper:  # "march", "august": common words
+        return 0, False
     if w in _STEM_MONTH:
-        return _STEM_MONTH[w]
+        return _STEM_MONTH[w], False
     if w[:1] >= "\u0400":  # Russian months inflect: "июне", "февраля", "сентябре"
         for stem, n in _RU_ADJ.items():  # "июньского саммита", "ноябрьские выборы"
             if w.startswith(stem):
-                return n
+                return n, False
         for stem, n in _STEM_MONTH.items():
             # "мая"/"мае"/"май" are full forms already ("маяк" is a lighthouse)
             if stem[:1] >= "\u0400" and n != 5 and w.startswith(stem) and w[len(stem) :] in _RU_END:
-                return n
-    return None
+                return n, False
+    return 0, False
 
 
 # Clock times with a 12-hour marker or an hour word, read as 24-hour values: "3 p.m." and

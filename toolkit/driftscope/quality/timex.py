@@ -13,6 +13,7 @@ Only unambiguous forms are listed: Vietnamese "sáng" (also bright) or "tối" (
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from driftscope.quality.mention import Mention
 
@@ -148,7 +149,10 @@ _RU_FORMS: dict[str, tuple[str, ...]] = {
 }
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_MULTI = sorted((w for w in _WORDS if " " in w or "." in w), key=len, reverse=True)
+_MULTI = [
+    (w, re.compile(rf"(?<!\w){re.escape(w)}(?!\w)"))
+    for w in sorted((w for w in _WORDS if " " in w or "." in w), key=len, reverse=True)
+]  # longest first, each compiled once (there are more than re's cache holds)
 
 
 def time_words(text: str) -> list[Mention]:
@@ -157,8 +161,10 @@ def time_words(text: str) -> list[Mention]:
     low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found: list[tuple[int, int, tuple[str, ...]]] = []
     taken = [False] * len(text)
-    for phrase in _MULTI:
-        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", low):
+    for phrase, rx in _MULTI:
+        if phrase not in low:
+            continue
+        for m in rx.finditer(low):
             if not any(taken[m.start() : m.end()]):
                 found.append((m.start(), m.end(), _WORDS[phrase]))
                 taken[m.start() : m.end()] = [True] * (m.end() - m.start())
@@ -168,6 +174,7 @@ def time_words(text: str) -> list[Mention]:
     return [Mention("|".join(sorted(cls)), text[a:b], a, b) for a, b, cls in sorted(found) if cls]
 
 
+@lru_cache(maxsize=65536)
 def _classes(word: str) -> tuple[str, ...]:
     if word.endswith(("'s", "s'")):  # "tonight's rally", "the morning's fourballs"
         word = word[:-2] if word.endswith("'s") else word[:-1]
