@@ -244,3 +244,44 @@ def test_worker_thread_setting_reaches_onnx_runtime(monkeypatch: pytest.MonkeyPa
     assert opts.intra_op_num_threads == 1
     assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     np.testing.assert_allclose(pinned.encode(TEXTS), ref, rtol=1e-4, atol=1e-5)
+
+
+def test_prefetch_loads_on_a_thread_only_when_the_cache_lacks_a_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from driftscope.embed import e5
+    from driftscope.errors import EncoderUnavailableError
+
+    loads: list[str] = []
+    real = e5.onnx_runner
+
+    def spy(*args: object) -> object:
+        loads.append(threading.current_thread().name)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(e5, "onnx_runner", spy)
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    cold = _enc("onnx-int8", cache)
+    cold.prefetch(TEXTS, tokens=True)
+    cold.prefetch(TEXTS, tokens=True)  # one load, however often asked
+    v, _ = cold.encode_with_tokens(TEXTS)
+    assert len(loads) == 1 and loads[0].startswith("driftscope-load")
+    np.testing.assert_array_equal(v, _enc("onnx-int8").encode(TEXTS))
+    warm = _enc("onnx-int8", cache)
+    warm.prefetch(TEXTS, tokens=True)
+    warm.prefetch(TEXTS)  # sentence vectors cached too
+    assert warm._loading is None and len(loads) == 2  # (the uncached reference above)
+    warm.prefetch([*TEXTS, "A sentence the cache has never seen."])
+    warm.encode(["A sentence the cache has never seen."])
+    assert len(loads) == 3 and loads[2].startswith("driftscope-load")
+
+    def broken(*args: object) -> object:
+        raise EncoderUnavailableError("cannot load model.onnx: truncated file")
+
+    monkeypatch.setattr(e5, "onnx_runner", broken)
+    bad = _enc("onnx-int8", cache)
+    bad.prefetch(["Another sentence nobody embedded."])  # the error is not raised here
+    with pytest.raises(EncoderUnavailableError, match="truncated"):
+        bad.encode(["Another sentence nobody embedded."])

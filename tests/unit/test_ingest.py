@@ -14,6 +14,7 @@ from driftscope.ingest import (
     read_document,
     read_lines,
     split_document,
+    with_segment_languages,
 )
 from driftscope.ingest.langid import _detect
 
@@ -154,6 +155,10 @@ def test_read_document_detects_and_checks_language(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="language given as 'vi'"):
         read_document(p, "vi")
     assert read_document(p, "ru", presegmented=True).segments[0].text == RU.split("\n")[0]
+    # reading first and detecting the segments' languages later gives the same document
+    bare = read_document(p, detect_segments=False)
+    assert {s.lang for s in bare.segments} == {""}
+    assert with_segment_languages(bare) == doc
 
 
 def test_huge_segment_refused(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -22,13 +21,16 @@ from driftscope._version import __version__
 from driftscope.align import AlignConfig, Alignment
 from driftscope.align.chain import align_chain, disagreement_rows, nway_rows
 from driftscope.embed import Encoder, get_encoder
-from driftscope.embed.calibrate import knn_mean
 from driftscope.embed.threads import single_thread_blas
 from driftscope.errors import ConfigError
-from driftscope.ingest import load_manifest, read_document, read_gold_problems, read_versions
+from driftscope.ingest import (
+    load_manifest,
+    read_document,
+    read_gold_problems,
+    read_versions,
+    with_segment_languages,
+)
 from driftscope.model import (
-    Bead,
-    BeadScore,
     Comparison,
     Document,
     Flag,
@@ -37,7 +39,7 @@ from driftscope.model import (
 )
 from driftscope.quality import FlagConfig, attribute, flag_chain, flag_comparison
 from driftscope.quality.calibrate import packaged_prior
-from driftscope.quality.evidence import bead_length_ratios
+from driftscope.score.comparison import make_comparison
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -86,57 +88,6 @@ class PipelineConfig:
             raise ConfigError(f"severity must be low, medium or high, not {self.min_severity!r}")
 
 
-def _finite(x: float) -> float:
-    return float(x) if math.isfinite(x) else float("nan")
-
-
-def _margins(
-    src_vecs: np.ndarray,
-    tgt_vecs: np.ndarray,
-    beads: Sequence[Bead],
-    cosines: Sequence[float],
-    k: int = 4,
-) -> list[float]:
-    """Bead cosine minus the mean cosine of its segments' k nearest neighbours (both ways).
-
-    Ratio-margin scoring (Artetxe & Schwenk 2019, Bertalign): high when the pair stands out
-    from the alternatives, near 0 for a hub or an ambiguous match. Neighbour means are averaged
-    over the bead's segments; computed blockwise (memory bounded for book-length inputs).
-    """
-    nn_s = knn_mean(src_vecs, tgt_vecs, k)  # (n,) float32
-    nn_t = knn_mean(tgt_vecs, src_vecs, k)  # (m,) float32
-    out = []
-    for b, c in zip(beads, cosines, strict=True):
-        if not (b.src and b.tgt) or not math.isfinite(c):
-            out.append(float("nan"))
-            continue
-        ref = (float(nn_s[list(b.src)].mean()) + float(nn_t[list(b.tgt)].mean())) / 2
-        out.append(float(c - ref))
-    return out
-
-
-def _summary(al: Alignment, flags: Sequence[Flag]) -> dict[str, float]:
-    sims = np.array([s for s in al.similarity if math.isfinite(s)], dtype=np.float64)
-    beads = al.beads
-    out: dict[str, float] = {
-        "beads": float(len(beads)),
-        "src_segments": float(al.n_src),
-        "tgt_segments": float(al.n_tgt),
-        "one_to_one": float(sum(len(b.src) == 1 and len(b.tgt) == 1 for b in beads)),
-        "many": float(sum(len(b.src) + len(b.tgt) > 2 and bool(b.src and b.tgt) for b in beads)),
-        "src_only": float(sum(not b.tgt for b in beads)),
-        "tgt_only": float(sum(not b.src for b in beads)),
-        "mean_similarity": float(sims.mean()) if sims.size else float("nan"),
-        "median_similarity": float(np.median(sims)) if sims.size else float("nan"),
-        "flags": float(len(flags)),
-    }
-    for sev in ("low", "medium", "high"):
-        out[f"flags_{sev}"] = float(sum(f.severity == sev for f in flags))
-    covered = {i for b in beads if b.tgt for i in b.src}
-    out["src_coverage"] = len(covered) / al.n_src if al.n_src else float("nan")
-    return out
-
-
 def _token_vectors(states: Sequence[Any]) -> list[Any]:
     """:class:`~driftscope.quality.tokens.TokenVectors` (the layer mix the term and name checks
     use) from the encoder's per-layer token states."""
@@ -150,7 +101,7 @@ class _Run:
 
     def __init__(self, cfg: PipelineConfig, encoder: Encoder | None, progress: Progress | None):
         self.cfg = cfg
-        self.encoder = encoder or get_encoder(cfg.model, prompt=cfg.prompt, backend=cfg.backend)
+        self.encoder = encoder or _encoder(cfg)
         self.progress = progress or (lambda _msg: None)
         self.vecs: dict[str, np.ndarray] = {}
         self.tokens: dict[str, Any] = {}
@@ -195,15 +146,7 @@ class _Run:
     def comparison(
         self, src: Document, tgt: Document, al: Alignment, flags: Sequence[Flag]
     ) -> Comparison:
-        ratios = bead_length_ratios(src, tgt, al.beads)
-        margins = _margins(self.embed(src), self.embed(tgt), al.beads, al.cosine)
-        scores = tuple(
-            BeadScore(_finite(s), _finite(c), _finite(m), _finite(r))
-            for s, c, m, r in zip(al.similarity, al.cosine, margins, ratios, strict=True)
-        )
-        return Comparison(
-            src.doc_id, tgt.doc_id, al.beads, scores, tuple(flags), _summary(al, flags)
-        )
+        return make_comparison(src, tgt, al, flags, self.embed(src), self.embed(tgt))
 
 
 @functools.lru_cache(maxsize=1)
@@ -352,7 +295,10 @@ def run_manifest(
     man = load_manifest(path)
     if progress:
         progress(f"reading {len(man.versions)} versions of {man.id}")
-    docs = read_versions(man)
+    cfg = cfg or PipelineConfig()
+    docs = read_versions(man, detect_segments=False)  # input errors before encoder errors
+    encoder = encoder or _encoder(cfg)
+    docs = _segment_languages(docs, encoder, cfg)
     extras: dict[str, Any] = {"corpus": man.id}
     gold_path = Path(man.root) / "gold" / "problems.tsv"
     if gold_path.is_file():
@@ -380,8 +326,12 @@ def run_pair(
     progress: Progress | None = None,
 ) -> RunResult:
     """Run the pipeline on two plain files (source first)."""
-    a = read_document(src, src_lang, presegmented=presegmented, doc_id="src", role="original")
-    b = read_document(tgt, tgt_lang, presegmented=presegmented, doc_id="tgt", role="mt")
+    cfg = cfg or PipelineConfig()
+    kw: dict[str, Any] = {"presegmented": presegmented, "detect_segments": False}
+    a = read_document(src, src_lang, doc_id="src", role="original", **kw)
+    b = read_document(tgt, tgt_lang, doc_id="tgt", role="mt", **kw)
+    encoder = encoder or _encoder(cfg)  # after the inputs: their errors come first
+    a, b = _segment_languages((a, b), encoder, cfg)
     if a.lang == b.lang and a.lang_source == b.lang_source == "detected":
         log.warning("both files look like %r; is one of them untranslated?", a.lang)
     return run_documents(
@@ -392,6 +342,22 @@ def run_pair(
         progress=progress,
         title=f"{Path(src).name} -> {Path(tgt).name}",
     )
+
+
+def _encoder(cfg: PipelineConfig) -> Encoder:
+    return get_encoder(cfg.model, prompt=cfg.prompt, backend=cfg.backend)
+
+
+def _segment_languages(
+    docs: Sequence[Document], encoder: Encoder, cfg: PipelineConfig
+) -> list[Document]:
+    """``docs`` with their segment languages. A cold encoder first starts loading its network
+    on a thread (:meth:`~driftscope.embed.e5.E5Encoder.prefetch`): language detection holds
+    the GIL for seconds, the load releases it, so the two overlap."""
+    prefetch = getattr(encoder, "prefetch", None)
+    if prefetch is not None:
+        prefetch([t for d in docs for t in d.texts], tokens=cfg.terms)
+    return [with_segment_languages(d) for d in docs]
 
 
 def run_signature(cfg: PipelineConfig, encoder: Encoder) -> Signature:

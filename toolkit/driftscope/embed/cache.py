@@ -174,15 +174,22 @@ class EmbeddingCache:
 
     def has_tokens(self, keys: Sequence[bytes]) -> set[bytes]:
         """The :func:`token_key` digests among ``keys`` that have token vectors (no blob read)."""
+        return self._has("tok", keys)
+
+    def has_vectors(self, keys: Sequence[bytes]) -> set[bytes]:
+        """The :func:`cache_key` digests among ``keys`` that have a vector (no blob read)."""
+        return self._has("emb", keys)
+
+    def _has(self, table: str, keys: Sequence[bytes]) -> set[bytes]:
         conn = self._connect()
         found: set[bytes] = set()
         if conn is None or not keys:
             return found
         uniq = list(dict.fromkeys(keys))
         try:
-            found.update(bytes(k) for (k,) in _select_in(conn, "SELECT key FROM tok", uniq))
+            found.update(bytes(k) for (k,) in _select_in(conn, f"SELECT key FROM {table}", uniq))
         except sqlite3.Error as err:
-            log.warning("token cache read failed (%s); recomputing", err)
+            log.warning("embedding cache read failed (%s); recomputing", err)
             return set()
         return found
 

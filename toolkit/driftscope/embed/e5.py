@@ -23,6 +23,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,11 @@ from typing import Any
 import numpy as np
 
 from driftscope.embed.build_e5 import REVISION
-from driftscope.embed.cache import EmbeddingCache, token_key
+from driftscope.embed.cache import EmbeddingCache, cache_key, token_key
 from driftscope.embed.encoders import BaseEncoder
 from driftscope.embed.onnx_export import FORMATS, OUTPUT_LAYERS, ensure_onnx, onnx_path
 from driftscope.embed.pieces import piece_spans
+from driftscope.embed.runners import TorchRunner, onnx_runner
 from driftscope.embed.threads import runtime_threads
 from driftscope.errors import ConfigError, EncoderUnavailableError
 
@@ -48,7 +50,6 @@ BACKENDS = ("torch", "onnx", "onnx-int8")
 DEFAULT_BACKEND = "onnx"
 TOKEN_LAYERS = OUTPUT_LAYERS
 E5_DIM = 384
-MAX_TOKENS = 512
 PAD_ID = 1
 #: Texts per forward pass: sentence-transformers' default on CPU; a GPU takes more at once.
 BATCH = {"cpu": 32, "cuda": 128}
@@ -151,6 +152,7 @@ class E5Encoder(BaseEncoder):
         self._device = device
         self._st_loader = st_loader
         self._runner: Any = None
+        self._loading: Future[Any] | None = None  # the runner, loading in the background
         self._fresh: dict[str, np.ndarray] = {}  # sentence vectors of a token pass, not yet read
         self.n_forward = 0  # texts that went through the network (tests: warm runs do none)
         self._layer_tag = ",".join(map(str, TOKEN_LAYERS))
@@ -231,6 +233,9 @@ class E5Encoder(BaseEncoder):
         """:meth:`encode_with_tokens` without the sentence vectors."""
         return self.encode_with_tokens(texts)[1]
 
+    def _vkey(self, text: str) -> bytes:
+        return cache_key(self.id, self.revision, self.prompt, text)
+
     def _tkey(self, text: str) -> bytes:
         return token_key(self.id, self.revision, self.prompt, text, self._layer_tag)
 
@@ -274,15 +279,36 @@ class E5Encoder(BaseEncoder):
         self.n_forward += len(texts)
         return vecs, (states if tokens else None)
 
+    def prefetch(self, texts: Sequence[str], tokens: bool = False) -> None:
+        """Load the network on a thread when the cache lacks a text of ``texts`` (with
+        ``tokens``: its token states), overlapping the caller's next steps; the first forward
+        pass waits for it. ONNX only (tokenizers and onnxruntime release the GIL loading)."""
+        if self._runner is not None or self._loading is not None or self.backend == "torch":
+            return
+        if self.cache is not None:
+            uniq = list(dict.fromkeys(texts))
+            keys = [self._tkey(t) if tokens else self._vkey(t) for t in uniq]
+            has = self.cache.has_tokens if tokens else self.cache.has_vectors
+            if len(has(keys)) == len(keys):
+                return
+        _ = self.device  # chosen here, not on the loading thread
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="driftscope-load")
+        self._loading = pool.submit(self._load_runner)
+        pool.shutdown(wait=False)  # not a daemon: an exit waits for the load to finish
+
     def _get_runner(self) -> Any:
         if self._runner is None:
-            if self.backend == "torch":
-                self._runner = _TorchRunner(self.folder, self.model, self.device)
-            else:
-                ensure_onnx(self.folder)
-                path = str(onnx_path(self.folder, self.backend))
-                self._runner = _onnx_runner(path, self.device, runtime_threads())
+            loading, self._loading = self._loading, None
+            # a load error is raised here, where a load without prefetch would raise it
+            self._runner = loading.result() if loading is not None else self._load_runner()
         return self._runner
+
+    def _load_runner(self) -> Any:
+        if self.backend == "torch":
+            return TorchRunner(self.folder, self.model, self.device)
+        ensure_onnx(self.folder)
+        path = str(onnx_path(self.folder, self.backend))
+        return onnx_runner(path, self.device, runtime_threads())
 
     def __repr__(self) -> str:
         return f"E5Encoder(backend={self.backend!r}, prompt={self.prompt!r})"
@@ -306,71 +332,3 @@ def _states(
     rows = np.stack([h[r, keep] for h in hidden]).astype(np.float64)  # (L, m, h)
     rows /= np.maximum(np.linalg.norm(rows, axis=2, keepdims=True), 1e-9)
     return TokenStates(text, tuple(spans), TOKEN_LAYERS, rows.astype(np.float16))
-
-
-class _Tokenizer:
-    """The folder's ``tokenizer.json`` through ``tokenizers`` (no transformers), truncated to
-    :data:`MAX_TOKENS` like the sentence-transformers model; ids and offsets as its fast
-    tokenizer gives them."""
-
-    def __init__(self, folder: Path) -> None:
-        from tokenizers import Tokenizer
-
-        self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tok.no_padding()
-        self.tok.enable_truncation(MAX_TOKENS)
-
-    def tokenize(self, texts: list[str]) -> list[Any]:
-        return list(self.tok.encode_batch(texts)) if texts else []
-
-
-class _TorchRunner(_Tokenizer):
-    def __init__(self, folder: Path, st_model: Any, device: str) -> None:
-        super().__init__(folder)
-        self.bert = st_model[0].auto_model
-        self.device = device
-        if device != "cpu":
-            self.bert.to(device)
-
-    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
-        import torch
-
-        with torch.inference_mode():
-            t_ids = torch.from_numpy(ids).to(self.device)
-            t_mask = torch.from_numpy(mask).to(self.device)
-            hs = self.bert(
-                input_ids=t_ids, attention_mask=t_mask, output_hidden_states=True
-            ).hidden_states
-            return [hs[k].float().cpu().numpy() for k in TOKEN_LAYERS]
-
-
-class _OnnxRunner(_Tokenizer):
-    def __init__(self, path: str, device: str, threads: int) -> None:
-        super().__init__(Path(path).parent.parent)
-        try:
-            import onnxruntime as ort
-        except ImportError as err:
-            raise EncoderUnavailableError(f"the onnx backends need onnxruntime: {err}") from err
-        providers = ["CPUExecutionProvider"]
-        if device == "cuda":
-            providers.insert(0, "CUDAExecutionProvider")
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        if threads:  # a worker among several: its share of the cores, no spinning
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = ort.InferenceSession(path, opts, providers=providers)
-        except Exception as err:  # onnxruntime raises its own (non-exported) exception types
-            raise EncoderUnavailableError(f"cannot load {path}: {err}") from err
-
-    def __call__(self, ids: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
-        out = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-        return [np.asarray(h, dtype=np.float32) for h in out]
-
-
-@functools.lru_cache(maxsize=4)
-def _onnx_runner(path: str, device: str, threads: int) -> _OnnxRunner:
-    """One ONNX Runtime session per (file, device, thread setting) per process."""
-    return _OnnxRunner(path, device, threads)

@@ -19,6 +19,7 @@ from driftscope.ingest.document import (
     read_lines,
     text_document,
     text_lines,
+    with_segment_languages,
 )
 from driftscope.ingest.langid import detect_language
 from driftscope.ingest.manifest import (
@@ -50,4 +51,5 @@ __all__ = [
     "text_lines",
     "text_document",
     "split_document",
+    "with_segment_languages",
 ]

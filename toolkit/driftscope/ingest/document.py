@@ -163,6 +163,15 @@ def text_document(
     )
 
 
+def with_segment_languages(doc: Document) -> Document:
+    """``doc`` with each segment's language detected: what ``detect_segments=True`` gives, for
+    a caller that reads first and detects later (the pipeline starts loading its encoder in
+    between)."""
+    segs = tuple(replace(s, lang=lg, lang_prob=p) for s in doc.segments
+                 for lg, p in [detect_language(s.text)])  # fmt: skip
+    return replace(doc, segments=segs)
+
+
 def document_from_texts(
     texts: list[str], lang: str, doc_id: str = "doc", role: str = ""
 ) -> Document:
