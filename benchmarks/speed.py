@@ -115,6 +115,20 @@ def pipeline_times(backend: str, ru: Path, en: Path, tmp: Path) -> dict[str, flo
     return out
 
 
+def machine() -> dict[str, object]:
+    """The CPU the numbers come from: ONNX Runtime's kernels differ with AVX2 and AVX-512."""
+    info: dict[str, object] = {"cores": os.cpu_count()}
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return info
+    fields = dict(ln.split(":", 1) for ln in text.splitlines() if ":" in ln)
+    flags = set(fields.get("flags\t\t", "").split())
+    info["cpu"] = fields.get("model name\t", "").strip()
+    info["simd"] = sorted(flags & {"avx", "avx2", "avx512f", "avx512_vnni", "fma"})
+    return info
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backends", default="torch,onnx,onnx-int8")
@@ -129,6 +143,7 @@ def main() -> None:
     sps = {k: round(len(texts) / v, 2) for k, v in secs.items()}
     peer = sps["sentence-transformers-fp32"]
     res: dict[str, object] = {
+        "machine": machine(),
         "lines": args.lines,
         "texts": len(texts),
         "sentences_per_second": sps,

@@ -296,9 +296,9 @@ def run_manifest(
     if progress:
         progress(f"reading {len(man.versions)} versions of {man.id}")
     cfg = cfg or PipelineConfig()
-    docs = read_versions(man, detect_segments=False)  # input errors before encoder errors
+    bare = read_versions(man, detect_segments=False)  # input errors before encoder errors
     encoder = encoder or _encoder(cfg)
-    docs = _segment_languages(docs, encoder, cfg)
+    docs = _segment_languages(bare, encoder, cfg)
     extras: dict[str, Any] = {"corpus": man.id}
     gold_path = Path(man.root) / "gold" / "problems.tsv"
     if gold_path.is_file():

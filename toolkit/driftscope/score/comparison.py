@@ -56,7 +56,9 @@ def make_comparison(
         BeadScore(_finite(s), _finite(c), _finite(m), _finite(r))
         for s, c, m, r in zip(al.similarity, al.cosine, margins, ratios, strict=True)
     )
-    return Comparison(src.doc_id, tgt.doc_id, al.beads, scores, tuple(flags), _summary(al, flags))
+    return Comparison(
+        src.doc_id, tgt.doc_id, tuple(al.beads), scores, tuple(flags), _summary(al, flags)
+    )
 
 
 def _finite(x: float) -> float:
