@@ -122,9 +122,10 @@ def machine() -> dict[str, object]:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return info
-    fields = dict(ln.split(":", 1) for ln in text.splitlines() if ":" in ln)
-    flags = set(fields.get("flags\t\t", "").split())
-    info["cpu"] = fields.get("model name\t", "").strip()
+    pairs = (ln.split(":", 1) for ln in text.splitlines() if ":" in ln)
+    fields = {k.strip(): v.strip() for k, v in pairs}
+    flags = set(fields.get("flags", "").split())
+    info["cpu"] = fields.get("model name", "")
     info["simd"] = sorted(flags & {"avx", "avx2", "avx512f", "avx512_vnni", "fma"})
     return info
 

@@ -150,9 +150,8 @@ def text_document(
                 f"{source}:{r.line + 1}: a segment of {len(r.text)} characters (limit "
                 f"{max_segment_chars}); is this text split into sentences or lines?"
             )
-        s_lang, s_prob = detect_language(r.text) if detect_segments else ("", 0.0)
-        segments.append(Segment(i, r.text, r.start, r.end, r.paragraph, s_lang, s_prob))
-    return Document(
+        segments.append(Segment(i, r.text, r.start, r.end, r.paragraph))
+    doc = Document(
         doc_id=doc_id,
         lang=lang,
         segments=tuple(segments),
@@ -161,15 +160,18 @@ def text_document(
         role=role,
         source=source,
     )
+    return with_segment_languages(doc) if detect_segments else doc
 
 
 def with_segment_languages(doc: Document) -> Document:
     """``doc`` with each segment's language detected: what ``detect_segments=True`` gives, for
     a caller that reads first and detects later (the pipeline starts loading its encoder in
     between)."""
-    segs = tuple(replace(s, lang=lg, lang_prob=p) for s in doc.segments
-                 for lg, p in [detect_language(s.text)])  # fmt: skip
-    return replace(doc, segments=segs)
+    segs = []
+    for seg in doc.segments:
+        lang, prob = detect_language(seg.text)
+        segs.append(replace(seg, lang=lang, lang_prob=prob))
+    return replace(doc, segments=tuple(segs))
 
 
 def document_from_texts(
