@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from driftscope.embed import HashEncoder
-from driftscope.embed.windows import encode_windows, valid_mask, window_text
+from driftscope.embed.windows import encode_windows, encode_windows_sides, valid_mask, window_text
 
 
 class Recorder(HashEncoder):
@@ -47,3 +47,17 @@ def test_only_needed_cells_are_encoded() -> None:
     vecs, mask = encode_windows(["a", "b", "c", "d"], enc, 3, need)
     assert enc.calls == [["b c d"]]
     assert mask.sum() == 1 and vecs[2, 4].any()
+
+
+def test_sides_share_one_encode_call_and_match_separate_calls() -> None:
+    src, tgt = ["a", "b", "c"], ["c", "d"]
+    need = np.zeros((2, 4), bool)
+    need[1, 3] = True  # "b c" only, on the source
+    enc = Recorder()
+    (vs, ms), (vt, mt) = encode_windows_sides([(src, need), (tgt, None)], enc, 2)
+    assert enc.calls == [["b c", "c", "d", "c d"]]  # one call, "c" once for both sides
+    for (v, m), (texts, nd) in zip([(vs, ms), (vt, mt)], [(src, need), (tgt, None)]):
+        v1, m1 = encode_windows(texts, Recorder(), 2, nd)
+        np.testing.assert_array_equal(m, m1)
+        np.testing.assert_allclose(v, v1, atol=1e-6)
+    assert encode_windows_sides([([], None)], enc, 2)[0][0].shape == (2, 1, 1)

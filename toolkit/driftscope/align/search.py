@@ -29,7 +29,7 @@ from driftscope.align.config import AlignConfig
 from driftscope.align.dp import Band, band_dp, band_from_path, bead_types
 from driftscope.align.prune import windows_to_embed
 from driftscope.align.result import Alignment, Sides, bead_similarities
-from driftscope.embed.windows import TextEncoder, encode_windows, valid_mask
+from driftscope.embed.windows import TextEncoder, encode_windows_sides, valid_mask
 from driftscope.errors import AlignmentError
 from driftscope.model import Bead
 
@@ -232,8 +232,9 @@ def align(
         raise AlignmentError(
             f"cannot align an empty document ({len(src_texts)} x {len(tgt_texts)} segments)"
         )
-    src_vecs = encode_windows(src_texts, encoder, 1)[0][0, 1:]
-    tgt_vecs = encode_windows(tgt_texts, encoder, 1)[0][0, 1:]
+    (s_win, _), (t_win, _) = encode_windows_sides([(src_texts, None), (tgt_texts, None)],
+                                                  encoder, 1)  # fmt: skip
+    src_vecs, tgt_vecs = s_win[0, 1:], t_win[0, 1:]
     sw = np.array([max(len(t), 1) for t in src_texts], np.float64)
     tw = np.array([max(len(t), 1) for t in tgt_texts], np.float64)
     return _align(src_vecs, tgt_vecs, cfg, rng, sw, tw, src_par, tgt_par,
@@ -275,8 +276,9 @@ def _align(
         if cfg.embed == "band":
             need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), cfg.skip,
                                               cfg.delta)  # fmt: skip
-        real_s, mask_s = encode_windows(texts[0], encoder, cfg.side, need_s)
-        real_t, mask_t = encode_windows(texts[1], encoder, cfg.side, need_t)
+        (real_s, mask_s), (real_t, mask_t) = encode_windows_sides(
+            [(texts[0], need_s), (texts[1], need_t)], encoder, cfg.side
+        )
         mask_s[0], mask_t[0] = False, False
         n_embedded = int(mask_s.sum() + mask_t.sum())
         sides = sides.with_real_windows(real_s, mask_s, real_t, mask_t, src_vecs, tgt_vecs, rng,
