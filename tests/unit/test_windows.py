@@ -56,7 +56,7 @@ def test_sides_share_one_encode_call_and_match_separate_calls() -> None:
     enc = Recorder()
     (vs, ms), (vt, mt) = encode_windows_sides([(src, need), (tgt, None)], enc, 2)
     assert enc.calls == [["b c", "c", "d", "c d"]]  # one call, "c" once for both sides
-    for (v, m), (texts, nd) in zip([(vs, ms), (vt, mt)], [(src, need), (tgt, None)]):
+    for (v, m), (texts, nd) in zip([(vs, ms), (vt, mt)], [(src, need), (tgt, None)], strict=True):
         v1, m1 = encode_windows(texts, Recorder(), 2, nd)
         np.testing.assert_array_equal(m, m1)
         np.testing.assert_allclose(v, v1, atol=1e-6)
