@@ -54,9 +54,9 @@ PAD_ID = 1
 #: Texts per forward pass: sentence-transformers' default on CPU; a GPU takes more at once.
 BATCH = {"cpu": 32, "cuda": 128}
 #: A batch also ends where the next text (longest first) has fewer tokens than this share of
-#: the batch's widest, so padding is at most 30 % of a batch. Fixed batches of 32 padded a
-#: call of 45 texts to the widest of them; on the alignment calls of ParIce dev that was 38 %
-#: of the tokens run, and the forward passes took 1.45x as long (22.9 s against 15.8 s).
+#: the batch's widest, so padding is at most 30 % of a batch. Fixed batches of 32 padded each
+#: batch to its widest text however short the rest were; on the alignment calls of ParIce dev
+#: that was 38 % of the tokens run, and the forward passes took about 1.45x as long.
 FILL = 0.7
 
 

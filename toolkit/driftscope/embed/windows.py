@@ -77,7 +77,7 @@ def encode_windows_sides(
         slot = np.empty(len(cells), np.int64)
         for c, (k1, e) in enumerate(cells.tolist()):
             slot[c] = unique.setdefault(window_text(texts, k1 + 1, e), len(unique))
-        plans.append((len(texts), mask, cells, slot))
+        plans.append((mask, cells, slot))
     vecs = encoder.encode(list(unique)) if unique else np.zeros((0, 1), np.float32)
     if len(vecs) != len(unique):
         raise EncoderUnavailableError(
@@ -85,8 +85,8 @@ def encode_windows_sides(
         )
     d = vecs.shape[1] if len(unique) else 1
     out = []
-    for n, mask, cells, slot in plans:
-        arr = np.zeros((max_size, n + 1, d), np.float32)
+    for mask, cells, slot in plans:
+        arr = np.zeros((*mask.shape, d), np.float32)
         if len(cells):
             arr[cells[:, 0], cells[:, 1]] = vecs[slot]
         out.append((arr, mask))
