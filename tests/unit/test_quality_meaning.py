@@ -124,6 +124,14 @@ def test_negation_cues_that_do_not_negate() -> None:
     assert negations("hệ thống phòng không S-400 và không khí", "vi") == []
     assert negations("Bạn có khỏe không?", "vi") == []
     assert negations("他非常忙，不过很高兴。", "zh") == []
+    # set phrases: "not only", "nevertheless", "for example", a number sign
+    assert negations("Тем не менее, он не только пришёл, но и остался.", "ru") == []
+    assert negations("các khoáng chất, chẳng hạn như uranium, không chỉ ở đây", "vi") == []
+    assert negations("It aims to be No. 1, not only in Europe.", "en") == []
+    assert negations("Nicht nur heute.", "de") == [] and negations("Non seulement lui.", "fr") == []
+    # ... but the cue itself still negates elsewhere, and a longer word is not the phrase
+    assert [m.text for m in negations("Not only that: he did not stay.", "en")] == ["not"]
+    assert [m.text for m in negations("Он не разрешил.", "ru")] == ["не"]
     # negative concord: one negation, not two
     assert len(negations("Никто ничего не сказал.", "ru")) == 1
     assert len(negations("Il ne dit jamais rien.", "fr")) == 1

@@ -53,6 +53,18 @@ _ZH_NOT = re.compile(
 # hàng không "aviation") and a yes/no question particle at a clause end.
 _VI_NOT_NEXT = frozenset("khí gian quân kích phận trung lưu ảnh".split())
 _VI_NOT_PREV = frozenset("phòng hàng".split())
+# Set phrases whose cue does not negate what follows: "not only X (but Y)" asserts X,
+# "тем не менее" is "nevertheless", "не раз" "more than once", "chẳng hạn" "for example",
+# "không sớm thì muộn" "sooner or later", "No. 1" a number sign.
+_NOT_NEGATING: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\bnot only\b|\bno\.\s?\d", re.IGNORECASE),
+    "ru": re.compile(r"\bне только\b|\bтем не менее\b|\bне раз\b", re.IGNORECASE),
+    "vi": re.compile(
+        r"\bkhông (?:chỉ|những)\b|\bchẳng hạn\b|\bkhông sớm thì muộn\b", re.IGNORECASE
+    ),
+    "de": re.compile(r"\bnicht nur\b", re.IGNORECASE),
+    "fr": re.compile(r"\bnon seulement\b", re.IGNORECASE),
+}
 # Words negative by an affix (independent, незавиcимый, dépendance is not) and the
 # Vietnamese syllables that negate the next one (vô điều kiện "unconditional").
 _NEG_AFFIX = re.compile(r"^(?:un|in|im|il|ir|non|dis|без|бес|не|dés|ohne)\w{3,}", re.IGNORECASE)
@@ -86,10 +98,14 @@ def negations(text: str, lang: str) -> list[Mention]:
         return []
     spans = word_spans(text)
     low = [text[a:b].lower().replace("’", "'") for a, b in spans]
+    phrase = _NOT_NEGATING.get(lg)
+    set_phrases = [m.span() for m in phrase.finditer(text)] if phrase else []
     out: list[Mention] = []
     last = -(10**6)
     for i, w in enumerate(low):
         hit = w in cues or (lg == "en" and w.endswith("n't")) or (lg == "fr" and w == "n")
+        if hit and any(a <= spans[i][0] < b for a, b in set_phrases):
+            continue
         if lg == "vi" and w == "không":
             nxt = low[i + 1] if i + 1 < len(low) else ""
             prv = low[i - 1] if i else ""
