@@ -44,19 +44,19 @@ _CUES: dict[str, frozenset[str]] = {
     "fr": frozenset("ne n' pas jamais rien aucun aucune sans ni nullement".split()),
 }
 # Chinese is unspaced: single-character cues, minus the words in which they do not negate
-# (不过 "but", 非常 "very", 未来 "future", ...).
+# (不过 "but", 非常 "very", 未来 "future", ...: its entry in _NOT_NEGATING).
 _ZH_CUES = "不没沒无無非未别莫勿"
-_ZH_NOT = re.compile(
-    "不过|不過|不断|不斷|不少|不久|不仅|不僅|不但|不同|非常|无论|無論|未来|未來|别人|莫斯科"
-)
 # Vietnamese "không" is also "air/space" in compounds (không khí, phòng không "air defence",
 # hàng không "aviation") and a yes/no question particle at a clause end.
 _VI_NOT_NEXT = frozenset("khí gian quân kích phận trung lưu ảnh".split())
 _VI_NOT_PREV = frozenset("phòng hàng".split())
-# Set phrases whose cue does not negate what follows: "not only X (but Y)" asserts X,
+# Words and set phrases in which a cue does not negate: "not only X (but Y)" asserts X,
 # "тем не менее" is "nevertheless", "не раз" "more than once", "chẳng hạn" "for example",
-# "không sớm thì muộn" "sooner or later", "No. 1" a number sign.
+# "không sớm thì muộn" "sooner or later", "No. 1" a number sign; Chinese words (above).
 _NOT_NEGATING: dict[str, re.Pattern[str]] = {
+    "zh": re.compile(
+        "不过|不過|不断|不斷|不少|不久|不仅|不僅|不但|不同|非常|无论|無論|未来|未來|别人|莫斯科"
+    ),
     "en": re.compile(r"\bnot only\b|\bno\.\s?\d", re.IGNORECASE),
     "ru": re.compile(r"\bне только\b|\bтем не менее\b|\bне раз\b", re.IGNORECASE),
     "vi": re.compile(
@@ -98,20 +98,17 @@ def negations(text: str, lang: str) -> list[Mention]:
         return []
     spans = word_spans(text)
     low = [text[a:b].lower().replace("’", "'") for a, b in spans]
-    phrase = _NOT_NEGATING.get(lg)
-    set_phrases = [m.span() for m in phrase.finditer(text)] if phrase else []
+    phrases = _phrases(text, lg)
     out: list[Mention] = []
     last = -(10**6)
     for i, w in enumerate(low):
         hit = w in cues or (lg == "en" and w.endswith("n't")) or (lg == "fr" and w == "n")
-        if hit and any(a <= spans[i][0] < b for a, b in set_phrases):
-            continue
         if lg == "vi" and w == "không":
             nxt = low[i + 1] if i + 1 < len(low) else ""
             prv = low[i - 1] if i else ""
             tail = text[spans[i][1] : spans[i + 1][0] if i + 1 < len(spans) else len(text)]
             hit = nxt not in _VI_NOT_NEXT and prv not in _VI_NOT_PREV and "?" not in tail
-        if not hit:
+        if not hit or _inside(spans[i][0], phrases):
             continue
         if i - last > SCOPE:
             a, b = spans[i]
@@ -120,14 +117,22 @@ def negations(text: str, lang: str) -> list[Mention]:
     return out
 
 
+def _phrases(text: str, lg: str) -> list[tuple[int, int]]:
+    """Character spans of the words and set phrases of ``text`` whose cues do not negate."""
+    pattern = _NOT_NEGATING.get(lg)
+    return [m.span() for m in pattern.finditer(text)] if pattern else []
+
+
+def _inside(at: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= at < b for a, b in spans)
+
+
 def _zh_negations(text: str) -> list[Mention]:
-    blocked = [False] * len(text)
-    for m in _ZH_NOT.finditer(text):
-        blocked[m.start() : m.end()] = [True] * (m.end() - m.start())
+    phrases = _phrases(text, "zh")
     out: list[Mention] = []
     last = -(10**6)
     for i, ch in enumerate(text):
-        if ch in _ZH_CUES and not blocked[i]:
+        if ch in _ZH_CUES and not _inside(i, phrases):
             if i - last > SCOPE:
                 out.append(Mention(ch, ch, i, i + 1))
             last = i
