@@ -8,6 +8,8 @@
   vi-ru, as ``driftscope flags SRC TGT --presegmented`` runs them: the whole file pair (1,045
   lines) read presegmented, aligned by the pipeline's aligner, flagged at the default severity
   (medium). Reported as beads with a flag / beads, overall and per flag kind.
+* The same on another collection: MLQE-PE ru-en rows judged near-perfect
+  (``quality_clean.py``).
 * Gold: strict and lax recall of corpora/nato-lukashenko's gold problems and precision of the
   ``medium``+ flags (``quality_gold.py``).
 Writes benchmarks/results/quality.json.
@@ -184,6 +186,10 @@ def main() -> None:
     out["ntrex_false_flags"] = ntrex_false_flags(
         not args.no_terms, dirs, one_to_one=args.one_to_one
     )
+    if dirs == DIRECTIONS and not args.one_to_one:
+        import quality_clean
+
+        out["mlqe_clean_false_flags"] = quality_clean.clean_false_flags()
     if not args.no_gold:
         out["gold"] = qg.run_gold(get_encoder(), tokens=not args.no_terms)
     out["seconds"] = time.time() - t0

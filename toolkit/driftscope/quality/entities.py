@@ -44,6 +44,9 @@ _RU_END = sorted(
     reverse=True,
 )
 _RU_ADJ = sorted(("ск" + e for e in [*_RU_END, ""]), key=len, reverse=True)
+# possessive suffixes between a name and -ск- (Исаакиевский собор / St Isaac's Cathedral):
+# stripped only after -ск-, leaving >= 4 letters (a shorter stem matches common words)
+_RU_POSS = ("иев", "ов", "ев")
 
 
 @lru_cache(maxsize=65536)  # every target word of every bead, each a few times
@@ -58,6 +61,13 @@ def stems(word: str) -> frozenset[str]:
             cut = next((e for e in ends if w.endswith(e) and len(w) - len(e) >= 3), "")
             if cut:
                 out.add(_translit(w[: -len(cut)]))
+            if cut and ends is _RU_ADJ:
+                base = w[: -len(cut)]
+                poss = next(
+                    (p for p in _RU_POSS if base.endswith(p) and len(base) - len(p) >= 4), ""
+                )
+                if poss:
+                    out.add(_translit(base[: -len(poss)]))
     return frozenset(s for s in out if s)
 
 

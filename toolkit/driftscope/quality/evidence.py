@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from driftscope.errors import ConfigError
 from driftscope.ingest.langid import detect_language
@@ -24,7 +25,7 @@ from driftscope.quality.negation import Reversal, reversals
 from driftscope.quality.surface import broken_hyphens
 from driftscope.quality.timex import invented_times
 from driftscope.quality.tokens import TokenVectors
-from driftscope.quality.wordalign import concat_tokens
+from driftscope.quality.wordalign import concat_tokens, echoed
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class BeadEvidence:
     broken_src: bool = False
     broken_tgt: bool = False
     duplicate_of: int = -1  # an earlier bead with the same target text (different source)
+    duplicate_near: bool = False  # ... whose source differs in form only (see _near_sources)
     src_repeat_of: int = -1  # 1-0 bead: another bead with the same source text that is translated
     inner_breaks: tuple[tx.Mention, ...] = ()  # "word. lowercase" in tgt_text, not in src_text
     tgt_off_script: bool = False  # tgt_text mostly in another script than its document
@@ -138,6 +140,22 @@ def _lang_of(doc: Document, idx: Sequence[int]) -> tuple[str, float]:
     return best
 
 
+NEAR_SOURCE = 85.0
+"""rapidfuzz ratio (0-100) of two casefolded source texts above which they differ in form only
+(Задайте вопросы. / Задавайте вопросы., a quote mark more)."""
+
+
+def _near_sources(a: str, b: str, i: int, j: int, bs: np.ndarray | None, cos: np.ndarray) -> bool:
+    """Whether beads ``i`` and ``j``, which share a target text, have sources that differ in
+    form only: near-identical text and, with vectors, closer to each other than either is to
+    the shared target (so the target translates both equally)."""
+    if fuzz.ratio(" ".join(a.lower().split()), " ".join(b.lower().split())) < NEAR_SOURCE:
+        return False
+    if bs is None or not (cos[i] == cos[i] and cos[j] == cos[j]):
+        return True
+    return float(bs[i].astype(np.float64) @ bs[j]) >= min(cos[i], cos[j])
+
+
 def bead_evidence(
     src: Document,
     tgt: Document,
@@ -165,6 +183,7 @@ def bead_evidence(
     nb = len(beads)
     cos = np.full(nb, np.nan)
     baseline: Baseline | None = None
+    bs: np.ndarray | None = None
     if src_vecs is not None and tgt_vecs is not None:
         if len(src_vecs) != len(src.segments) or len(tgt_vecs) != len(tgt.segments):
             raise ConfigError("vectors must have one row per segment of each document")
@@ -207,19 +226,38 @@ def bead_evidence(
         tl, tp = _lang_of(tgt, b.tgt)
         sl, _ = _lang_of(src, b.src)
         rep = tx.repetition(t) - tx.repetition(s) if t else 0.0
+        pair = tx.repeat_pair(t) if rep > 0 else None
+        # the source repeats a phrase of its own, or says the repeated target phrase twice
+        # in other forms (свободу слова ... свобода слова): both copies align apart
+        src_rep = (
+            rep > 0
+            and bool(s)
+            and (
+                tx.longest_repeat(s) is not None
+                or (
+                    pair is not None
+                    and st is not None
+                    and tt is not None
+                    and st.text == s
+                    and tt.text == t
+                    and echoed(st, tt, *pair)
+                )
+            )
+        )
         # letters of words that also occur in the source (names, acronyms) are not mixing
         src_words = set(tx.words(s))
         t_clean = " ".join(w for w in tx.words(t) if w not in src_words)
         mix = tx.script_mixing(t_clean, tgt_script) if t_clean else 0.0
         nxt_s = _next_text(src, b.src)
         nxt_t = _next_text(tgt, b.tgt)
-        dup = -1
+        dup, near = -1, False
         key = " ".join(t.lower().split())
         if t and len(key) >= 10:
             dup = seen.get(key, -1)
             same_src = " ".join(src_txt[dup].lower().split()) == " ".join(s.lower().split())
             if dup >= 0 and s and same_src:
                 dup = -1  # the source repeats too: a faithful repetition
+            near = dup >= 0 and bool(s) and _near_sources(s, src_txt[dup], k, dup, bs, cos)
             seen.setdefault(key, k)
         out.append(
             BeadEvidence(
@@ -241,16 +279,19 @@ def bead_evidence(
                 tgt_lang_prob=tp,
                 src_lang=sl,
                 repetition=float(rep),
-                repeat=tx.longest_repeat(t) if rep > 0 else None,
-                src_repeats=rep > 0 and bool(s) and tx.longest_repeat(s) is not None,
+                repeat=pair[1] if pair else None,
+                src_repeats=src_rep,
                 script_mix=float(mix),
                 broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
                 broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
                 duplicate_of=dup,
+                duplicate_near=near,
                 src_repeat_of=translated.get(" ".join(s.lower().split()), -1)
                 if b.src and not b.tgt
                 else -1,
-                inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s)) :]) if s else (),
+                inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s, loose=True)) :])
+                if s
+                else (),
                 tgt_off_script=bool(t) and tx.main_script(t) not in ("", tgt_script),
                 foreign=tuple(
                     f

@@ -211,7 +211,8 @@ def _repetition(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[Flag]:
     """The same target text for two sources, or a phrase looping inside the segment."""
     if e.duplicate_of >= 0:
         note = f"same target text as bead {e.duplicate_of}, for a different source"
-        return [c.flag("duplicate", "high", e, float(e.duplicate_of), 0.0, note, (c.tgt(e),),
+        sev = "low" if e.duplicate_near else "high"  # sources differ in form only
+        return [c.flag("duplicate", sev, e, float(e.duplicate_of), 0.0, note, (c.tgt(e),),
                        {**base, "duplicate_of": e.duplicate_of})]  # fmt: skip
     if e.repetition > c.cfg.repetition and e.repeat is not None:
         sev = "high" if e.repetition > 2 * c.cfg.repetition else "medium"
@@ -275,7 +276,7 @@ def _numbers_and_names(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[F
         # on one side, or one a unit conversion explains, is low
         lone_miss = [m for m in miss if not any(tx.explained(m.key, x.key) for x in extra)]
         lone_extra = [x for x in extra if not any(tx.explained(m.key, x.key) for m in miss)]
-        sev = "medium" if lone_miss and lone_extra else "low"
+        sev = "medium" if lone_miss and lone_extra and not tx.same_digits(miss, extra) else "low"
         note = f"numbers differ: missing {[m.text for m in miss]}, extra {[m.text for m in extra]}"
         out.append(c.flag("number_mismatch", sev, e, float(len(miss) + len(extra)), 0.0, note,
                           spans, base))  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 from driftscope.quality.mention import Mention
@@ -338,3 +339,11 @@ def explained(src_key: str, tgt_key: str, rel: float = 0.08) -> bool:
         return True
     hi, lo = max(a, b), min(a, b)
     return hi >= 1000 and hi == int(hi) and int(hi) % 100 == lo  # decades: 1930 <-> 30
+
+
+def same_digits(missing: Sequence[Mention], extra: Sequence[Mention]) -> bool:
+    """Whether the numbers missing and the numbers added spell the same digits in the same
+    order: separators or spacing changed ("11:08" / "11: 08"), not a value."""
+    a = "".join(ch for m in missing for ch in m.text if ch.isdigit())
+    b = "".join(ch for m in extra for ch in m.text if ch.isdigit())
+    return bool(a) and a == b

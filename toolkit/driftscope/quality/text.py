@@ -23,7 +23,13 @@ from driftscope.quality.names import (
     script_profile,
     translit,
 )
-from driftscope.quality.numbers import explained, find_numbers, number_mismatch, number_words
+from driftscope.quality.numbers import (
+    explained,
+    find_numbers,
+    number_mismatch,
+    number_words,
+    same_digits,
+)
 
 __all__ = [
     "Mention",
@@ -36,12 +42,14 @@ __all__ = [
     "main_script",
     "number_mismatch",
     "number_words",
+    "same_digits",
     "script_mixing",
     "script_profile",
     "translit",
     "words",
     "repetition",
     "longest_repeat",
+    "repeat_pair",
     "ends_sentence",
     "starts_lowercase",
     "looks_broken",
@@ -70,9 +78,14 @@ def repetition(text: str, n: int = 2) -> float:
 
 def longest_repeat(text: str) -> Mention | None:
     """The longest word n-gram (n >= 2, or one word 3+ times in a row) that repeats, if any."""
+    pair = repeat_pair(text)
+    return pair[1] if pair else None
+
+
+def repeat_pair(text: str) -> tuple[Mention, Mention] | None:
+    """(first occurrence, repeat) of :func:`longest_repeat`'s phrase, or None."""
     toks = list(WORD_RE.finditer(text))
     w = [t.group().lower() for t in toks]
-    best = None
     for n in range(min(8, len(w) // 2), 0, -1):
         seen: dict[tuple[str, ...], int] = {}
         for i in range(len(w) - n + 1):
@@ -80,11 +93,13 @@ def longest_repeat(text: str) -> Mention | None:
             if g in seen and seen[g] + n <= i:
                 if n == 1 and not (i >= 2 and w[i - 1] == w[i - 2] == w[i]):
                     continue
+                j = seen[g]
+                a, b = toks[j].start(), toks[j + n - 1].end()
                 s, e = toks[i].start(), toks[i + n - 1].end()
-                best = Mention(" ".join(g), text[s:e], s, e)
-                return best
+                key = " ".join(g)
+                return Mention(key, text[a:b], a, b), Mention(key, text[s:e], s, e)
             seen.setdefault(g, i)
-    return best
+    return None
 
 
 # --------------------------------------------------------------------------- sentence ends
@@ -124,6 +139,8 @@ def log_length_ratio(src: str, tgt: str) -> float:
 # inside a segment ("one. pro-Western country"). Abbreviations that take lower case after them
 # are excluded.
 _INNER_BREAK = re.compile(r"(\w{3,})([.!?])\s+(?=[^\W\d_])")
+# the same, with a dash or an opening quote before the lower-case word ("mp3. — слушайте")
+_INNER_BREAK_LOOSE = re.compile(r"(\w{3,})([.!?])\s+(?:[—–\-«\"“„]\s*)?(?=[^\W\d_])")
 _ABBREV = {
     "etc",
     "tys",
@@ -163,10 +180,13 @@ _ABBREV = {
 }
 
 
-def inner_breaks(text: str) -> list[Mention]:
-    """Spurious sentence ends inside a segment: "word. lowercase" (span covers both words)."""
+def inner_breaks(text: str, loose: bool = False) -> list[Mention]:
+    """Spurious sentence ends inside a segment: "word. lowercase" (span covers both words).
+
+    ``loose`` also counts a dash or quote before the lower-case word: how a source's own
+    break is counted, which explains the same break in its target."""
     out = []
-    for m in _INNER_BREAK.finditer(text):
+    for m in (_INNER_BREAK_LOOSE if loose else _INNER_BREAK).finditer(text):
         nxt = text[m.end() :]
         if not nxt or not nxt[0].islower() or m.group(1).lower() in _ABBREV:
             continue

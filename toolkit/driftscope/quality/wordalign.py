@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from driftscope.quality.mention import Mention
 from driftscope.quality.names import WORD_RE
 from driftscope.quality.tokens import TokenVectors
 
@@ -53,3 +54,23 @@ def aligned_words(
         a, b = tgt.spans[k]
         hit.update(i for i, (s, e) in enumerate(tgt_words) if s < b and e > a)
     return sorted(hit)
+
+
+def echoed(src: TokenVectors, tgt: TokenVectors, first: Mention, second: Mention) -> bool:
+    """Whether a repeated target phrase is said twice in the source too: most pieces of the
+    repeat align to source pieces that the first occurrence's pieces do not (a faithful
+    repetition), where a loop's copy aligns where the first one does.
+
+    SimAlign's argmax from each target piece of either span to its most similar source piece.
+    """
+
+    def rows(m: Mention) -> list[int]:
+        return [k for k, (a, b) in enumerate(tgt.spans) if a < m.end and b > m.start]
+
+    r1, r2 = rows(first), rows(second)
+    if not r1 or not r2 or not len(src.vecs):
+        return False
+    best = (tgt.vecs[r1 + r2].astype(np.float32) @ src.vecs.astype(np.float32).T).argmax(axis=1)
+    seen = set(best[: len(r1)].tolist())
+    shared = sum(k in seen for k in best[len(r1) :].tolist())
+    return shared < len(r2) / 2

@@ -1,0 +1,123 @@
+"""Faithful text that the flag rules once took for errors: a target shared by sources that
+differ in form only, a repetition the source makes too, clock times respaced, a sentence
+break the source has, a name's possessive adjective (quality.evidence, wordalign, numbers,
+text, entities)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from driftscope.model import Bead, Document, Segment
+from driftscope.quality import flag_comparison
+from driftscope.quality import text as tx
+from driftscope.quality.evidence import bead_evidence
+from driftscope.quality.tokens import TokenVectors
+from driftscope.quality.wordalign import echoed, word_spans
+
+
+def _doc(doc_id: str, lang: str, texts: list[str]) -> Document:
+    segs, pos = [], 0
+    for i, t in enumerate(texts):
+        segs.append(Segment(i, t, pos, pos + len(t), 0, lang, 0.99))
+        pos += len(t) + 1
+    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
+
+
+def _dup(src: list[str], tgt: list[str]) -> list[tuple[int, str]]:
+    s, t = _doc("ru", "ru", src), _doc("en", "en", tgt)
+    beads = [Bead((k,), (k,)) for k in range(len(src))]
+    flags = flag_comparison(s, t, beads, min_severity="low")
+    return [(f.tgt[0], f.severity) for f in flags if f.kind == "duplicate"]
+
+
+def test_a_target_shared_by_near_identical_sources_is_low() -> None:
+    src = ["Задайте вопросы, пожалуйста.", "Погода хорошая.", "Задавайте вопросы, пожалуйста."]
+    tgt = ["Please ask questions.", "The weather is fine today.", "Please ask questions."]
+    assert _dup(src, tgt) == [(2, "low")]
+
+
+def test_a_target_shared_by_different_sources_stays_high() -> None:
+    src = ["Задайте вопросы, пожалуйста.", "Погода сегодня хорошая.", "Фото: президент Белоруссии."]
+    tgt = ["Please ask questions.", "The weather is fine today.", "Please ask questions."]
+    assert _dup(src, tgt) == [(2, "high")]
+
+
+def _tv(text: str, vec_of: dict[str, np.ndarray]) -> TokenVectors:
+    spans = tuple(word_spans(text))
+    v = np.array([vec_of[text[a:b].lower()] for a, b in spans], dtype=np.float32)
+    return TokenVectors(text, spans, v)
+
+
+E = np.eye(8, dtype=np.float32)
+
+
+def test_a_repetition_said_twice_in_the_source_is_echoed() -> None:
+    """Each copy of "freedom speech" aligns to its own source words (свобода слова / свободу
+    слова: other forms, so no repeat in the source text itself)."""
+    src_text, tgt_text = "свобода слова убьет свободу слова", "freedom speech kills freedom speech"
+    src = TokenVectors(src_text, tuple(word_spans(src_text)), E[:5])
+    tgt = TokenVectors(tgt_text, tuple(word_spans(tgt_text)), E[:5])
+    assert tx.longest_repeat(src_text) is None
+    first, second = tx.repeat_pair(tgt_text)
+    assert (first.start, second.start) == (0, 21)
+    assert echoed(src, tgt, first, second)
+
+
+def test_a_loop_aligns_where_its_first_copy_does() -> None:
+    src = TokenVectors("совет решил", ((0, 5), (6, 11)), np.stack([E[0], E[1]]))
+    tgt_text = "the council the council decided"
+    tgt = TokenVectors(tgt_text, tuple(word_spans(tgt_text)),
+                       np.stack([E[0] * 0.9 + E[2] * 0.1, E[0], E[0] * 0.9 + E[2] * 0.1, E[0],
+                                 E[1]]))  # fmt: skip
+    first, second = tx.repeat_pair(tgt_text)
+    assert not echoed(src, tgt, first, second)
+
+
+def test_repetition_evidence_follows_the_alignment() -> None:
+    """End to end: an echoed repeat counts as the source's own, a loop's copy does not."""
+    s_text, t_text = "свобода слова убьет свободу слова", "freedom speech kills freedom speech"
+    st = TokenVectors(s_text, tuple(word_spans(s_text)), E[:5])
+    faithful = TokenVectors(t_text, tuple(word_spans(t_text)), E[:5])
+    loop = TokenVectors(t_text, faithful.spans, np.stack([E[0], E[1], E[2], E[0], E[1]]))
+    s, t = _doc("ru", "ru", [s_text]), _doc("en", "en", [t_text])
+    for tokens, echo in ((faithful, True), (loop, False)):
+        ev, _ = bead_evidence(s, t, [Bead((0,), (0,))], src_tokens=[st], tgt_tokens=[tokens])
+        assert ev[0].repeat is not None and ev[0].src_repeats is echo
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt", "severity"),
+    [
+        ("Эхо Москвы, 14 сентября 2015, 11:08", "Echo of Moscow, 14 September 2015, 11: 08", "low"),
+        ("1:20 Были ли выборы?", "1: 20 Was it an election?", "low"),
+        ("С 2015 года отношения крепнут.", "Since 2013 relations have grown.", "medium"),
+    ],
+)
+def test_respaced_numbers_are_low_changed_values_medium(src: str, tgt: str, severity: str) -> None:
+    flags = flag_comparison(_doc("ru", "ru", [src]), _doc("en", "en", [tgt]),
+                            [Bead((0,), (0,))], min_severity="low")  # fmt: skip
+    assert [f.severity for f in flags if f.kind == "number_mismatch"] == [severity]
+
+
+def test_a_break_the_source_makes_too_is_not_inner() -> None:
+    src = "Трек «Don't Stop» в формате .mp3. — слушайте онлайн"
+    tgt = 'The track "Don\'t Stop" in .mp3. listen online'
+    assert len(tx.inner_breaks(tgt)) == 1
+    assert len(tx.inner_breaks(src)) == 0 and len(tx.inner_breaks(src, loose=True)) == 1
+    ev, _ = bead_evidence(_doc("ru", "ru", [src]), _doc("en", "en", [tgt]), [Bead((0,), (0,))])
+    assert ev[0].inner_breaks == ()
+    ev, _ = bead_evidence(_doc("ru", "ru", ["Трек в формате mp3, слушайте онлайн"]),
+                          _doc("en", "en", [tgt]), [Bead((0,), (0,))])  # fmt: skip
+    assert len(ev[0].inner_breaks) == 1
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt"),
+    [
+        ("Посетители Исаакиевского собора", "Visitors to St. Isaac's Cathedral"),
+        ("передача Исаакиевского собора церкви", "the transfer of St Isaac's Cathedral"),
+    ],
+)
+def test_a_possessive_adjective_of_a_name_passes(src: str, tgt: str) -> None:
+    altered, _ = tx.entity_mismatch(src, tgt)
+    assert altered == []
