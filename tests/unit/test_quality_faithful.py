@@ -121,3 +121,30 @@ def test_a_break_the_source_makes_too_is_not_inner() -> None:
 def test_a_possessive_adjective_of_a_name_passes(src: str, tgt: str) -> None:
     altered, _ = tx.entity_mismatch(src, tgt)
     assert altered == []
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v, axis=-1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize(("paraphrase", "severity"), [(True, "low"), (False, "high")])
+def test_a_shared_target_that_translates_its_source_fully_is_low(
+    paraphrase: bool, severity: str
+) -> None:
+    """Europarl's "Herr Präsident, liebe Kolleginnen und Kollegen!" and "..., meine Damen und
+    Herren!" both become "Mr President, ladies and gentlemen.": the second bead is as similar
+    as a typical pair, so the shared target is a set phrase, not a copy."""
+    rng = np.random.default_rng(5)
+    n = 12
+    src = [f"Quelle Nummer {k} sagt etwas ganz anderes über Thema {k}." for k in range(n)]
+    src[0], src[6] = "Herr Präsident, liebe Kolleginnen und Kollegen!", "Was machen wir jetzt?"
+    tgt = [f"Target number {k} says something else about topic {k}." for k in range(n)]
+    tgt[0] = tgt[6] = "Mr President, ladies and gentlemen."
+    sv = _unit(rng.normal(size=(n, 32)))
+    tv = _unit(sv + 0.3 * rng.normal(size=sv.shape))
+    tv[6] = tv[0]  # one text, one vector
+    sv[6] = _unit(sv[0] + 0.05 * rng.normal(size=32)) if paraphrase else sv[6]
+    s, t = _doc("de", "de", src), _doc("en", "en", tgt)
+    beads = [Bead((k,), (k,)) for k in range(n)]
+    flags = flag_comparison(s, t, beads, src_vecs=sv, tgt_vecs=tv, min_severity="low")
+    assert [(f.tgt[0], f.severity) for f in flags if f.kind == "duplicate"] == [(6, severity)]

@@ -253,12 +253,14 @@ def bead_evidence(
         dup, near = -1, False
         key = " ".join(t.lower().split())
         if t and len(key) >= 10:
-            dup = seen.get(key, -1)
-            same_src = " ".join(src_txt[dup].lower().split()) == " ".join(s.lower().split())
-            if dup >= 0 and s and same_src:
-                dup = -1  # the source repeats too: a faithful repetition
-            near = dup >= 0 and bool(s) and _near_sources(s, src_txt[dup], k, dup, bs, cos)
-            seen.setdefault(key, k)
+            earlier = seen.setdefault(key, [])
+            norm = " ".join(s.lower().split())
+            if s and any(" ".join(src_txt[j].lower().split()) == norm for j in earlier):
+                pass  # the source repeats too: a faithful repetition
+            elif earlier:
+                dup = earlier[0]
+                near = bool(s) and any(_near_sources(s, src_txt[j], k, j, bs, cos) for j in earlier)
+            earlier.append(k)
         out.append(
             BeadEvidence(
                 index=k,

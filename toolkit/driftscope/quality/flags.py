@@ -211,7 +211,9 @@ def _repetition(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> list[Flag]:
     """The same target text for two sources, or a phrase looping inside the segment."""
     if e.duplicate_of >= 0:
         note = f"same target text as bead {e.duplicate_of}, for a different source"
-        sev = "low" if e.duplicate_near else "high"  # sources differ in form only
+        # sources that differ in form only, or a bead at least as similar as the document's
+        # typical pair (calibrated 1): the target translates this source too (a set phrase)
+        sev = "low" if e.duplicate_near or e.similarity >= 1.0 else "high"
         return [c.flag("duplicate", sev, e, float(e.duplicate_of), 0.0, note, (c.tgt(e),),
                        {**base, "duplicate_of": e.duplicate_of})]  # fmt: skip
     if e.repetition > c.cfg.repetition and e.repeat is not None:
