@@ -148,3 +148,21 @@ def test_a_shared_target_that_translates_its_source_fully_is_low(
     beads = [Bead((k,), (k,)) for k in range(n)]
     flags = flag_comparison(s, t, beads, src_vecs=sv, tgt_vecs=tv, min_severity="low")
     assert [(f.tgt[0], f.severity) for f in flags if f.kind == "duplicate"] == [(6, severity)]
+
+
+@pytest.mark.parametrize(
+    ("tgt", "severity"),
+    [
+        ("Prime Minister, ladies and gentlemen,", "low"),  # langdetect: 'de'; no German word
+        ("Summary: Der hier Beitrag sich mit der Question, ob das Kind", "high"),
+    ],
+)
+def test_left_untranslated_needs_the_source_words(tgt: str, severity: str) -> None:
+    src = "Zusammenfassung: Der Beitrag beschäftigt sich mit der Frage, ob das Kind"
+    if severity == "low":
+        src = "Herr Premierminister, meine Damen und Herren,"
+    s = _doc("de", "de", [src])
+    t = Document(doc_id="en", lang="en",
+                 segments=(Segment(0, tgt, 0, len(tgt), 0, "de", 0.99),))  # fmt: skip
+    flags = flag_comparison(s, t, [Bead((0,), (0,))], min_severity="low")
+    assert [f.severity for f in flags if f.kind == "untranslated"] == [severity]

@@ -53,6 +53,7 @@ class BeadEvidence:
     repeat: tx.Mention | None = None  # the repeated phrase in tgt_text, if any
     src_repeats: bool = False  # src_text repeats a phrase itself (a chant, "no, no, no")
     script_mix: float = 0.0  # share of tgt letters outside the tgt document's main script
+    tgt_in_src: float = 0.0  # share of tgt_text's words that occur in src_text
     broken_src: bool = False
     broken_tgt: bool = False
     duplicate_of: int = -1  # an earlier bead with the same target text (different source)
@@ -245,8 +246,9 @@ def bead_evidence(
             )
         )
         # letters of words that also occur in the source (names, acronyms) are not mixing
-        src_words = set(tx.words(s))
-        t_clean = " ".join(w for w in tx.words(t) if w not in src_words)
+        src_words, t_words = set(tx.words(s)), tx.words(t)
+        t_clean = " ".join(w for w in t_words if w not in src_words)
+        in_src = sum(w in src_words for w in t_words) / len(t_words) if t_words else 0.0
         mix = tx.script_mixing(t_clean, tgt_script) if t_clean else 0.0
         nxt_s = _next_text(src, b.src)
         nxt_t = _next_text(tgt, b.tgt)
@@ -284,6 +286,7 @@ def bead_evidence(
                 repeat=pair[1] if pair else None,
                 src_repeats=src_rep,
                 script_mix=float(mix),
+                tgt_in_src=float(in_src),
                 broken_src=bool(b.src) and tx.looks_broken(src.segments[b.src[-1]].text, nxt_s),
                 broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
                 duplicate_of=dup,

@@ -196,7 +196,9 @@ def _language(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> Flag | None:
     )
     if not (copied or wrong):
         return None
-    in_src = e.tgt_lang == c.src_lang or same_text
+    # the source's language is "left untranslated" only when the target keeps the source's
+    # words: a short translation langdetect takes for the source's language keeps none
+    in_src = same_text or (e.tgt_lang == c.src_lang and e.tgt_in_src >= 0.5)
     # langdetect confuses close languages of one script (ru/bg/uk, id/ms): another language in
     # the expected script is only low; the source's language is high
     sev = "high" if in_src else ("medium" if e.tgt_off_script else "low")
