@@ -208,6 +208,19 @@ def invented_times(src: str, tgt: str) -> list[Mention]:
     or "this morning": the translation dated the event. Times the source does state are left
     alone (conversions between time zones and clock formats are routine in human translation).
     """
-    if time_words(src) or _CLOCK.search(src) or _VI_WEEKDAY.search(src):
+    if time_words(src) or _CLOCK.search(src) or _VI_WEEKDAY.search(src) or _de_compound(src):
         return []
     return [m for m in time_words(tgt) if set(m.key.split("|")) <= INVENTED]
+
+
+# German writes a time inside a compound ("Übernachtung" an overnight stay, "Samstagabend",
+# "Morgenstunden"): a source word holding one of these roots states a time. Only the source is
+# read this way, where a false hit ("Nachteil", a drawback) can only withhold a flag; in a
+# target it would invent a night.
+_DE_ROOTS = re.compile(
+    r"nacht|abend|morgen|mittag|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+)
+
+
+def _de_compound(text: str) -> bool:
+    return any(len(w) >= 7 and _DE_ROOTS.search(w) for w in _TOKEN.findall(text.lower()))
