@@ -166,3 +166,30 @@ def test_left_untranslated_needs_the_source_words(tgt: str, severity: str) -> No
                  segments=(Segment(0, tgt, 0, len(tgt), 0, "de", 0.99),))  # fmt: skip
     flags = flag_comparison(s, t, [Bead((0,), (0,))], min_severity="low")
     assert [f.severity for f in flags if f.kind == "untranslated"] == [severity]
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt", "invented"),
+    [
+        ("Suchen Sie eine Übernachtung in Warschau?", "Looking for an overnight stay?", []),
+        ("Preis aller Übernachtungen.", "The price of all nights.", []),
+        ("Wir sahen den Vorteil.", "We saw the advantage at night.", ["night"]),
+    ],
+)
+def test_a_german_compound_states_a_time(src: str, tgt: str, invented: list[str]) -> None:
+    from driftscope.quality.timex import invented_times
+
+    assert [m.key for m in invented_times(src, tgt)] == invented
+
+
+@pytest.mark.parametrize(("src_end", "flagged"), [("analysis", False), ("analysis.", True)])
+def test_a_target_ending_mid_sentence_needs_a_source_that_ends_one(
+    src_end: str, flagged: bool
+) -> None:
+    """NTREX's headline "'Phenomenal' from Livingston - analysis" has no full stop; its
+    translation is followed by a line that starts in lower case, its source is not."""
+    s = _doc("en", "en", [f"'Phenomenal' from Livingston - {src_end}", "BBC Scotland's report"])
+    t = _doc("vi", "vi", ["'Mãn nhãn' với Livingston - phân tích", "từ phóng viên BBC Scotland"])
+    flags = flag_comparison(s, t, [Bead((0,), (0,)), Bead((1,), (1,))], min_severity="low")
+    ends = [f for f in flags if f.kind == "broken_segment" and "ends mid-sentence" in f.note]
+    assert bool(ends) is flagged

@@ -313,7 +313,8 @@ _AT_PLACE = (
 def _surface(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> list[Flag]:
     """Broken sentences, invented times, broken compounds, words left in another script."""
     out = []
-    if e.broken_tgt and not e.broken_src:  # only where the source was whole
+    # only where the source was whole: it ends a sentence and does not run on either
+    if e.broken_tgt and not e.broken_src and tx.ends_sentence(e.src_text):
         note = "target segment ends mid-sentence"
         out.append(c.flag("broken_segment", "medium", e, 1.0, 0.0, note, (c.tgt(e),), base))
     for field, kind, note in _AT_PLACE:
