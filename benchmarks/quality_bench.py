@@ -8,8 +8,8 @@
   vi-ru, as ``driftscope flags SRC TGT --presegmented`` runs them: the whole file pair (1,045
   lines) read presegmented, aligned by the pipeline's aligner, flagged at the default severity
   (medium). Reported as beads with a flag / beads, overall and per flag kind.
-* The same on another collection: MLQE-PE ru-en rows judged near-perfect
-  (``quality_clean.py``).
+* The same on other collections: MLQE-PE ru-en rows judged near-perfect and the de-en
+  hallucination dev half's unlabelled rows (``quality_clean.py``).
 * Gold: strict and lax recall of corpora/nato-lukashenko's gold problems and precision of the
   ``medium``+ flags (``quality_gold.py``).
 Writes benchmarks/results/quality.json.
@@ -190,6 +190,7 @@ def main() -> None:
         import quality_clean
 
         out["mlqe_clean_false_flags"] = quality_clean.clean_false_flags()
+        out["hal_clean_false_flags"] = quality_clean.hal_clean_false_flags()
     if not args.no_gold:
         out["gold"] = qg.run_gold(get_encoder(), tokens=not args.no_terms)
     out["seconds"] = time.time() - t0

@@ -1,12 +1,14 @@
-"""False flags on near-perfect machine translation from another collection (MLQE-PE ru-en).
+"""False flags on faithful machine translation from other collections (MLQE-PE ru-en, de-en).
 
-NTREX dev is the tuning set for the flag rules; this is a check on other text: the MLQE-PE
+NTREX dev is the tuning set for the flag rules; these are checks on other text. The MLQE-PE
 ru-en rows (dev and train, Wikipedia and Reddit sentences, MT into English) that the
 annotators scored at least ``MIN_DA`` on average (1,320 rows: judged near-perfect, so nearly
 every ``medium``+ flag is false). The rows are read as one presegmented file pair, as
 ``driftscope flags ru.txt en.txt --presegmented`` reads them, paired line by line (no aligner:
 only the flag rules are measured), with sentence and token vectors as the pipeline computes
-them. Reported as beads with a ``medium``+ flag / beads, per kind, with every flag listed.
+them. The de-en hallucination dev half's rows that carry no label at all (1,488 of 1,738: no
+hallucination of any kind, no omission) are read the same way. Reported as beads with a
+``medium``+ flag / beads, per kind, with every flag listed.
 
     .venv/bin/python benchmarks/quality_clean.py     (also run by quality_bench.py)
 """
@@ -33,49 +35,80 @@ def clean_rows() -> tuple[list[str], list[str]]:
     return [r["original"].strip() for r in rows], [r["translation"].strip() for r in rows]
 
 
-def clean_false_flags() -> dict[str, Any]:
-    from driftscope.embed import get_encoder
+def _read(folder: Path, lang: str, texts: list[str]) -> Any:
     from driftscope.ingest import read_document
+
+    path = folder / f"{lang}.txt"
+    path.write_text("\n".join(" ".join(t.split()) for t in texts) + "\n", encoding="utf-8")
+    doc = read_document(path, lang, presegmented=True, doc_id=lang)
+    assert len(doc.segments) == len(texts), "reading changed the lines"
+    return doc
+
+
+def _false_flags(src: Any, tgt: Any, vecs: list[Any], toks: list[Any], keep: Any) -> dict:
+    """Beads with a medium+ flag among the rows where ``keep`` (bool per row) is True."""
     from driftscope.model import Bead
     from driftscope.quality import flag_comparison, severity_at_least
+
+    n = len(src.segments)
+    beads = [Bead((k,), (k,)) for k in range(n)]
+    fl = flag_comparison(src, tgt, beads, src_vecs=vecs[0], tgt_vecs=vecs[1],
+                         src_tokens=toks[0], tgt_tokens=toks[1],
+                         rng=np.random.default_rng(0), min_severity="low")  # fmt: skip
+    fl = [f for f in fl if f.src and keep[f.src[0]]]
+    shown = [f for f in fl if severity_at_least(f.severity, "medium")]
+    by_kind: dict[str, set[int]] = {}
+    for f in shown:
+        by_kind.setdefault(f.kind, set()).add(f.src[0])
+    rows = int(np.sum(keep))
+    hit = {f.src[0] for f in shown}
+    return {
+        "rows": rows,
+        "severity": "medium",
+        "flagged": len(hit),
+        "share": len(hit) / rows,
+        "share_by_kind": {k: len(v) / rows for k, v in sorted(by_kind.items())},
+        "flags_by_kind_all_severities": dict(Counter(f"{f.kind}/{f.severity}" for f in fl)),
+        "examples": [f"{f.kind}/{f.severity} [{f.src[0]}] {f.note[:100]}" for f in shown],
+    }
+
+
+def clean_false_flags() -> dict[str, Any]:
+    """MLQE-PE ru-en rows scored MIN_DA+ (see the module docstring)."""
+    from driftscope.embed import get_encoder
     from driftscope.quality.tokens import embed_tokens
 
     ru, en = clean_rows()
     folder = qf.CACHE / "mlqe-clean"
     folder.mkdir(parents=True, exist_ok=True)
-    docs = []
-    for lang, texts in (("ru", ru), ("en", en)):
-        path = folder / f"{lang}.txt"
-        path.write_text("\n".join(texts) + "\n", encoding="utf-8")
-        docs.append(read_document(path, lang, presegmented=True, doc_id=lang))
-    src, tgt = docs
-    assert len(src.segments) == len(tgt.segments) == len(ru), "reading changed the lines"
+    docs = [_read(folder, "ru", ru), _read(folder, "en", en)]
     enc = get_encoder()
     vecs, toks = [], []
     for doc in docs:
         texts = [s.text for s in doc.segments]
         vecs.append(enc.encode(texts))
         toks.append(embed_tokens(enc.model, texts, enc.prompt))
-    beads = [Bead((k,), (k,)) for k in range(len(ru))]
-    fl = flag_comparison(src, tgt, beads, src_vecs=vecs[0], tgt_vecs=vecs[1],
-                         src_tokens=toks[0], tgt_tokens=toks[1],
-                         rng=np.random.default_rng(0), min_severity="low")  # fmt: skip
-    shown = [f for f in fl if severity_at_least(f.severity, "medium")]
-    by_kind: dict[str, set[int]] = {}
-    for f in shown:
-        by_kind.setdefault(f.kind, set()).add(f.src[0])
-    hit = {f.src[0] for f in shown}
-    return {
-        "rows": len(ru),
-        "min_da": MIN_DA,
-        "severity": "medium",
-        "flagged": len(hit),
-        "share": len(hit) / len(ru),
-        "share_by_kind": {k: len(v) / len(ru) for k, v in sorted(by_kind.items())},
-        "flags_by_kind_all_severities": dict(Counter(f"{f.kind}/{f.severity}" for f in fl)),
-        "examples": [f"{f.kind}/{f.severity} [{f.src[0]}] {f.note[:100]}" for f in shown],
-    }
+    out = _false_flags(docs[0], docs[1], vecs, toks, np.ones(len(ru), bool))
+    return {"min_da": MIN_DA, **out}
+
+
+def hal_clean_false_flags() -> dict[str, Any]:
+    """The de-en hallucination dev half's rows with no label at all (no hallucination of any
+    kind, no omission): MT the annotators found faithful, 1-1 by line."""
+    import quality_bench as qb
+
+    rows = qf.read_hal()
+    labels = qf.hal_labels(rows)
+    keep = ~np.any([np.asarray(v, bool) for v in labels.values()], axis=0)
+    folder = qf.CACHE / "hal-clean"
+    folder.mkdir(parents=True, exist_ok=True)
+    src_t, mt_t = [r["src"] for r in rows], [r["mt"] for r in rows]
+    docs = [_read(folder, "de", src_t), _read(folder, "en", mt_t)]
+    emb = [qb._vectors("hal_src", src_t, docs[0]), qb._vectors("hal_mt", mt_t, docs[1])]
+    return _false_flags(docs[0], docs[1], [e["sent"] for e in emb], [e["mix"] for e in emb],
+                        keep)  # fmt: skip
 
 
 if __name__ == "__main__":
-    print(json.dumps(clean_false_flags(), indent=1, ensure_ascii=False))
+    res = {"mlqe_ru_en": clean_false_flags(), "hal_de_en": hal_clean_false_flags()}
+    print(json.dumps(res, indent=1, ensure_ascii=False))
