@@ -207,7 +207,7 @@ def bead_evidence(
     lengths = _relative_log_ratios(src_txt, tgt_txt)
     tgt_script = tx.main_script(" ".join(tgt.texts[:200]))
     src_script = tx.main_script(" ".join(src.texts[:200]))
-    seen: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
     # a source passage that occurs twice (a repeated photo caption) and is translated once:
     # the untranslated copy drops no content
     translated: dict[str, int] = {}
