@@ -193,3 +193,26 @@ def test_a_target_ending_mid_sentence_needs_a_source_that_ends_one(
     flags = flag_comparison(s, t, [Bead((0,), (0,)), Bead((1,), (1,))], min_severity="low")
     ends = [f for f in flags if f.kind == "broken_segment" and "ends mid-sentence" in f.note]
     assert bool(ends) is flagged
+
+
+def test_a_generic_word_is_marked_by_the_documents_own_quantile() -> None:
+    """word_support marks the words whose random-source support is above the document's
+    GENERIC quantile: a hub word matches every sentence, a content word only its own."""
+    from driftscope.quality.tokens import word_support
+
+    rng = np.random.default_rng(0)
+    hub = _unit(rng.normal(size=16))
+    pairs = []
+    for k in range(12):
+        own = _unit(rng.normal(size=16))
+        # source: its own word and the hub; target: its own word (a copy) and, from pair 6
+        # on, a hub-like word whose counterpart the source leaves out
+        st = TokenVectors(f"quelle{k} nabe", ((0, 7 + (k > 9)), (8 + (k > 9), 12 + (k > 9))),
+                          np.stack([own, hub]))  # fmt: skip
+        text = f"target{k} will" if k >= 6 else f"target{k}"
+        vecs = [own] + ([_unit(hub + 0.3 * rng.normal(size=16))] if k >= 6 else [])
+        spans = ((0, 7 + (k > 9)),) + (((8 + (k > 9), 12 + (k > 9)),) if k >= 6 else ())
+        pairs.append((st, TokenVectors(text, spans, np.stack(vecs))))
+    sup = word_support(pairs, np.random.default_rng(1))
+    generic = {w.text for row in sup for w in row if w.generic}
+    assert generic == {"will"}

@@ -386,7 +386,8 @@ def _term_flags(e: BeadEvidence, c: _Ctx, low_sim: bool) -> list[Flag]:
     )[: cfg.term_max]
     out = []
     for w in weak:
-        sev = "medium" if w.calibrated < cfg.term_support and c.same_script else "low"
+        strong = w.calibrated < cfg.term_support and c.same_script and not w.generic
+        sev = "medium" if strong else "low"
         note = f"target word {w.text!r} is poorly supported by the source"
         evidence = {
             "similarity": _f(e.similarity),

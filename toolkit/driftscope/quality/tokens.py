@@ -46,6 +46,7 @@ class WordSupport:
     support: float  # mean best cosine of its pieces to the source pieces
     random: float  # the same against random source sentences (mean)
     calibrated: float  # (support - random) / document-typical gap; ~1 normal, <= 0 unsupported
+    generic: bool = False  # random support above the document's GENERIC quantile (a hub word)
 
 
 # Hidden layers whose token vectors are mixed (of 12 in e5-small). SimAlign found middle layers
@@ -137,6 +138,13 @@ def coverage(src: TokenVectors, tgt: TokenVectors) -> tuple[float, float]:
     return float(sim.max(axis=1).mean()), float(sim.max(axis=0).mean())
 
 
+# A word whose best cosine to random source sentences is above this quantile of the
+# document's words matches almost any sentence (a hub: "will", "said", "this"). Its counterpart
+# is a function word the source may leave implicit (Vietnamese marks no tense), so a gap below
+# zero says little; the flag rules keep such a word at low severity.
+GENERIC = 0.9
+
+
 def word_support(
     pairs: Sequence[tuple[TokenVectors, TokenVectors]],
     rng: np.random.Generator,
@@ -171,6 +179,8 @@ def word_support(
     gaps = [sup - rnd for row in raw for _, _, sup, rnd in row if rnd == rnd]
     typical = float(np.median(gaps)) if gaps else 1.0
     typical = max(typical, 1e-3)
+    rnds = [rnd for row in raw for _, _, _, rnd in row if rnd == rnd]
+    hub = float(np.quantile(rnds, GENERIC)) if rnds else float("inf")
     out = []
     for (_, t), row in zip(pairs, raw, strict=True):
         out.append(
@@ -182,6 +192,7 @@ def word_support(
                     sup,
                     rnd,
                     (sup - rnd) / typical if rnd == rnd else float("nan"),
+                    rnd > hub,
                 )
                 for a, b, sup, rnd in row
             ]
