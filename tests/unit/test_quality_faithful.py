@@ -216,3 +216,10 @@ def test_a_generic_word_is_marked_by_the_documents_own_quantile() -> None:
     sup = word_support(pairs, np.random.default_rng(1))
     generic = {w.text for row in sup for w in row if w.generic}
     assert generic == {"will"}
+
+
+def test_a_quoted_question_in_the_source_explains_the_targets_break() -> None:
+    """«Почему?», — спросила она. / Why? she asked. (NTREX's English drops the quotes)."""
+    ev, _ = bead_evidence(_doc("ru", "ru", ["«Почему?», — спросила она."]),
+                          _doc("en", "en", ["Why? she asked."]), [Bead((0,), (0,))])  # fmt: skip
+    assert ev[0].inner_breaks == ()

@@ -139,8 +139,9 @@ def log_length_ratio(src: str, tgt: str) -> float:
 # inside a segment ("one. pro-Western country"). Abbreviations that take lower case after them
 # are excluded.
 _INNER_BREAK = re.compile(r"(\w{3,})([.!?])\s+(?=[^\W\d_])")
-# the same, with a dash or an opening quote before the lower-case word ("mp3. — слушайте")
-_INNER_BREAK_LOOSE = re.compile(r"(\w{3,})([.!?])\s+(?:[—–\-«\"“„]\s*)?(?=[^\W\d_])")
+# the same, with closing quotes or a comma after the stop and a dash or an opening quote
+# before the lower-case word ("mp3. — слушайте", "«Почему?», — спросила она")
+_INNER_BREAK_LOOSE = re.compile(r"(\w{3,})([.!?])[»\"”’']*,?\s+(?:[—–\-«\"“„]\s*)?(?=[^\W\d_])")
 _ABBREV = {
     "etc",
     "tys",
