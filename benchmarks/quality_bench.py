@@ -105,6 +105,7 @@ def direction_flags(
     directions: tuple[str, ...], terms: bool = True, one_to_one: bool = False
 ) -> dict[str, tuple[list[Any], list[Any]]]:
     """Per direction: (beads, every flag at ``low`` severity and above) on NTREX dev."""
+    from driftscope.embed import get_encoder
     from driftscope.model import Bead
     from driftscope.quality import flag_comparison
 
@@ -126,6 +127,7 @@ def direction_flags(
             tgt_tokens=emb[t]["mix"] if terms else None,
             rng=np.random.default_rng(0),
             min_severity="low",
+            encoder=get_encoder(),  # the reversal probe, as the pipeline runs it
         )
         out[d] = (beads, list(fl))
     return out

@@ -47,6 +47,7 @@ def _read(folder: Path, lang: str, texts: list[str]) -> Any:
 
 def _false_flags(src: Any, tgt: Any, vecs: list[Any], toks: list[Any], keep: Any) -> dict:
     """Beads with a medium+ flag among the rows where ``keep`` (bool per row) is True."""
+    from driftscope.embed import get_encoder
     from driftscope.model import Bead
     from driftscope.quality import flag_comparison, severity_at_least
 
@@ -54,7 +55,8 @@ def _false_flags(src: Any, tgt: Any, vecs: list[Any], toks: list[Any], keep: Any
     beads = [Bead((k,), (k,)) for k in range(n)]
     fl = flag_comparison(src, tgt, beads, src_vecs=vecs[0], tgt_vecs=vecs[1],
                          src_tokens=toks[0], tgt_tokens=toks[1],
-                         rng=np.random.default_rng(0), min_severity="low")  # fmt: skip
+                         rng=np.random.default_rng(0), min_severity="low",
+                         encoder=get_encoder())  # fmt: skip
     fl = [f for f in fl if f.src and keep[f.src[0]]]
     shown = [f for f in fl if severity_at_least(f.severity, "medium")]
     by_kind: dict[str, set[int]] = {}

@@ -4,8 +4,9 @@
 
 Two flag kinds have a threshold of their own between ``low`` and ``medium``:
 
-* ``meaning_reversal``: medium when the rank of the lost negation's rendering (evidence
-  ``rendered``) is at least ``driftscope.quality.negation.RENDERED_MEDIUM``;
+* ``meaning_reversal``: medium when the counterfactual probe (evidence ``probe``: the bead's
+  calibrated similarity gain when the unmatched cue is deleted) is at least
+  ``driftscope.quality.probe.PROBE_MEDIUM``;
 * ``suspicious_term``: medium when a word's calibrated support (the flag's value) is below
   ``FlagConfig.term_support``, only between same-script languages whose target is spaced.
 
@@ -43,7 +44,7 @@ OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "quality_
 
 
 def bead_values(beads: list[Any], flags: list[Any], kind: str) -> list[float]:
-    """Per bead, the value that makes its ``kind`` flag medium: the best reversal rank
+    """Per bead, the value that makes its ``kind`` flag medium: the reversal probe
     (higher = more medium), or minus the lowest term support (so higher = more medium too);
     -inf where the bead has no flag of that kind (it can never be medium)."""
     index = {(b.src, b.tgt): k for k, b in enumerate(beads)}
@@ -51,7 +52,7 @@ def bead_values(beads: list[Any], flags: list[Any], kind: str) -> list[float]:
     for f in flags:
         if f.kind != kind:
             continue
-        v = f.evidence.get("rendered") if kind == "meaning_reversal" else -f.value
+        v = f.evidence.get("probe") if kind == "meaning_reversal" else -f.value
         if v is None or v != v:
             continue
         k = index[(f.src, f.tgt)]
@@ -78,10 +79,10 @@ def _fmt(t: float) -> float | str:
 
 def main() -> None:
     from driftscope.quality.flags import FlagConfig
-    from driftscope.quality.negation import RENDERED_MEDIUM
+    from driftscope.quality.probe import PROBE_MEDIUM
 
     flags = qb.direction_flags(qb.DIRECTIONS)
-    shipped = {"meaning_reversal": RENDERED_MEDIUM, "suspicious_term": -FlagConfig().term_support}
+    shipped = {"meaning_reversal": PROBE_MEDIUM, "suspicious_term": -FlagConfig().term_support}
     out: dict[str, Any] = {"unit": "beads flagged medium by the kind / beads", "kinds": {}}
     for kind, ship in shipped.items():
         values = {d: bead_values(b, f, kind) for d, (b, f) in flags.items()}

@@ -244,6 +244,7 @@ def _run_documents(
         rng=run.rng("flags"),
         prior=prior,
         min_severity=cfg.min_severity,
+        encoder=run.encoder,
     )
     comps = [
         run.comparison(a, b, al, f)
@@ -265,6 +266,7 @@ def _run_documents(
                 rng=run.rng("flags:direct"),
                 prior=prior,
                 min_severity=cfg.min_severity,
+                encoder=run.encoder,
             )
             d_flags = attribute(d_flags, hop_flags, [al.beads for al in hops])
             comps.append(run.comparison(first, last, ch.direct, d_flags))

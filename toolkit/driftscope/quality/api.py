@@ -17,6 +17,7 @@ from driftscope.model import Bead, Document, Flag, Span
 from driftscope.quality.calibrate import Baseline
 from driftscope.quality.evidence import BeadEvidence, bead_evidence
 from driftscope.quality.flags import FlagConfig, rule_flags, severity_at_least
+from driftscope.quality.probe import TextEncoder, reversal_probes
 from driftscope.quality.text import main_script
 from driftscope.quality.tokens import TokenVectors, WordSupport, word_support
 from driftscope.quality.wordalign import concat_tokens
@@ -108,6 +109,7 @@ def flag_comparison(
     prior: Baseline | None = None,
     min_severity: str = "low",
     hop: str | None = None,
+    encoder: TextEncoder | None = None,
 ) -> tuple[Flag, ...]:
     """Flags for one aligned pair of versions.
 
@@ -123,6 +125,9 @@ def flag_comparison(
             documents too short to calibrate on their own.
         min_severity: drop flags below this severity.
         hop: hop label (default ``"{src.doc_id}-{tgt.doc_id}"``).
+        encoder: encodes each meaning-reversal candidate once more with its unmatched cue
+            deleted (:mod:`driftscope.quality.probe`, which decides its severity); omitted ->
+            reversals stay ``low``.
     Returns:
         Flags ordered by bead, spans localised to segments.
     """
@@ -132,10 +137,14 @@ def flag_comparison(
     if src_tokens is not None and tgt_tokens is not None:
         if len(src_tokens) != len(src.segments) or len(tgt_tokens) != len(tgt.segments):
             raise ConfigError("token vectors must be given for every segment of each document")
-    ev, _ = bead_evidence(
+    ev, baseline = bead_evidence(
         src, tgt, beads, cosines=cosines, src_vecs=src_vecs, tgt_vecs=tgt_vecs, rng=rng,
         prior=prior, src_tokens=src_tokens, tgt_tokens=tgt_tokens,
     )  # fmt: skip
+    if encoder is not None and baseline is not None:
+        gain = reversal_probes(ev, encoder, baseline)
+        ev = tuple(dataclasses.replace(e, probe=gain[e.index]) if e.index in gain else e
+                   for e in ev)  # fmt: skip
     support = None
     if src_tokens is not None and tgt_tokens is not None:
         support = _bead_support(ev, src_tokens, tgt_tokens, rng, src_vecs, tgt_vecs)
@@ -183,6 +192,7 @@ def flag_chain(
     rng: np.random.Generator | None = None,
     prior: Baseline | None = None,
     min_severity: str = "low",
+    encoder: TextEncoder | None = None,
 ) -> tuple[tuple[Flag, ...], ...]:
     """Flags per hop of a chain ``docs[0] -> docs[1] -> ...``, each on the hop that introduced it.
 
@@ -195,6 +205,7 @@ def flag_chain(
         vecs: k+1 (n_segments_h, d) float32 unit arrays, or ``hop_cosines`` (k per-bead lists).
         tokens: k+1 per-segment token-vector lists (optional, for suspicious terms).
         prior: baseline for a hop too short to calibrate on its own (see flag_comparison).
+        encoder: for the meaning-reversal probe (see flag_comparison).
     Returns:
         k tuples of flags (hop labels ``"{docs[h].doc_id}-{docs[h+1].doc_id}"``).
     """
@@ -217,6 +228,7 @@ def flag_chain(
                 rng=rng,
                 prior=prior,
                 min_severity=min_severity,
+                encoder=encoder,
             )
         )
     out = [raw[0]] if raw else []

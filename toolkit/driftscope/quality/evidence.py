@@ -65,6 +65,7 @@ class BeadEvidence:
     broken_compounds: tuple[tx.Mention, ...] = ()  # "word- word" in tgt_text beyond src_text's
     times_invented: tuple[tx.Mention, ...] = ()  # "night", "today" in tgt_text; src_text: no time
     reversals: tuple[Reversal, ...] = ()  # negations on one side with no counterpart
+    probe: float = float("nan")  # calibrated gain when that cue is deleted (quality.probe)
 
 
 def _join(doc: Document, idx: Sequence[int]) -> str:

@@ -16,8 +16,8 @@ from driftscope.errors import ConfigError
 from driftscope.model import SEVERITIES, Flag, Span
 from driftscope.quality import text as tx
 from driftscope.quality.evidence import BeadEvidence
-from driftscope.quality.negation import RENDERED_MEDIUM
 from driftscope.quality.numbers import states_number_of
+from driftscope.quality.probe import PROBE_MEDIUM, main_reversal
 from driftscope.quality.timex import RELATIVE_DAYS
 from driftscope.quality.tokens import WordSupport
 
@@ -350,16 +350,15 @@ def _reversal(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> 
     already flagged for low similarity gets none: its meaning is changed anyway."""
     if not e.reversals or low_sim:
         return []
-    r = max(e.reversals, key=lambda x: x.rendered if x.rendered == x.rendered else -1.0)
-    # only a negation whose scope the other side renders very clearly is medium (see
-    # driftscope.quality.negation.RENDERED_MEDIUM); a count difference alone is low
-    sev = "medium" if r.rendered == r.rendered and r.rendered >= RENDERED_MEDIUM else "low"
+    r = main_reversal(e)
+    # medium where deleting the cue brings the sides clearly closer (driftscope.quality.probe)
+    sev = "medium" if e.probe == e.probe and e.probe >= PROBE_MEDIUM else "low"
     where = (c.src if r.side == "src" else c.tgt)(e, r.cue.start, r.cue.end)
     there = (c.tgt if r.side == "src" else c.src)(e, *r.other)
     other = "target" if r.side == "src" else "source"
     note = f"negation {r.cue.text!r} has no counterpart in the {other}: meaning reversed?"
     ev = {**base, "src_negations": r.src_count, "tgt_negations": r.tgt_count,
-          "rendered": _f(r.rendered)}  # fmt: skip
+          "rendered": _f(r.rendered), "probe": _f(e.probe)}  # fmt: skip
     return [c.flag("meaning_reversal", sev, e, float(len(e.reversals)), 0.0,
                    note, (where, there), ev)]  # fmt: skip
 

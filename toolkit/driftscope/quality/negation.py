@@ -159,10 +159,6 @@ RENDERED = 0.5
 pieces to the other text ranks at least this high (quantile) among the text's own pieces. A
 negation turned into an antonym ("не признавать" / "disregard", "не увенчались успехом" /
 "ended in failure") aligns weakly and is left alone."""
-RENDERED_MEDIUM = 0.97
-"""Rank from which a lost negation is ``medium``. On NTREX dev (clean human translations) 0.75
-still flagged 1.2-3.9 % of the beads per direction, 0.97 flags 0.2-0.3 %; the bundled
-corpus's reversal (en 11) ranks 0.70, so it is ``low``."""
 
 
 def _rank(tv: TokenVectors, tv_other: TokenVectors, scope: list[tuple[int, int]]) -> float:
