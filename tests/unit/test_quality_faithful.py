@@ -223,3 +223,33 @@ def test_a_quoted_question_in_the_source_explains_the_targets_break() -> None:
     ev, _ = bead_evidence(_doc("ru", "ru", ["«Почему?», — спросила она."]),
                           _doc("en", "en", ["Why? she asked."]), [Bead((0,), (0,))])  # fmt: skip
     assert ev[0].inner_breaks == ()
+
+
+def test_an_indirect_question_is_not_a_negation() -> None:
+    from driftscope.quality.negation import negations
+
+    assert negations("Я спросил, не нужна ли помощь.", "ru") == []
+    assert [m.text for m in negations("Помощь не нужна.", "ru")] == ["не"]
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt"),
+    [
+        (
+            "78-летняя Анна в одночасье лишилась накоплений.",
+            "Anna, 78, lost her savings overnight.",
+        ),
+        ("Это не произойдет в одночасье.", "It won't happen overnight."),
+    ],
+)
+def test_overnight_is_not_a_time_of_day(src: str, tgt: str) -> None:
+    from driftscope.quality.timex import invented_times
+
+    assert invented_times(src, tgt) == []
+
+
+def test_respaced_digits_compare_in_text_order() -> None:
+    miss, extra = tx.number_mismatch(
+        "Пекин, 18 ноября 2019, 18:06", "Beijing, 18 November 2019, 18: 06"
+    )
+    assert miss and extra and tx.same_digits(miss, extra)

@@ -344,6 +344,6 @@ def explained(src_key: str, tgt_key: str, rel: float = 0.08) -> bool:
 def same_digits(missing: Sequence[Mention], extra: Sequence[Mention]) -> bool:
     """Whether the numbers missing and the numbers added spell the same digits in the same
     order: separators or spacing changed ("11:08" / "11: 08"), not a value."""
-    a = "".join(ch for m in missing for ch in m.text if ch.isdigit())
-    b = "".join(ch for m in extra for ch in m.text if ch.isdigit())
+    a = "".join(ch for m in sorted(missing, key=lambda m: m.start) for ch in m.text if ch.isdigit())
+    b = "".join(ch for m in sorted(extra, key=lambda m: m.start) for ch in m.text if ch.isdigit())
     return bool(a) and a == b

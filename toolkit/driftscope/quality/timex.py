@@ -7,7 +7,8 @@ classes ("tonight" is both ``evening`` and ``night``); a target class that no so
 shares is a time the source does not state.
 
 Only unambiguous forms are listed: Vietnamese "sáng" (also bright) or "tối" (also dark,
-"tối đa" maximum) count only inside "buổi sáng", "sáng nay" and the like.
+"tối đa" maximum) count only inside "buổi sáng", "sáng nay" and the like; English
+"overnight" is also "suddenly" ("won't happen overnight", "в одночасье") and is not listed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ _WORDS: dict[str, tuple[str, ...]] = {
     # English
     "night": ("night",),
     "nights": ("night",),
-    "overnight": ("night",),
     "tonight": ("evening", "night"),
     "midnight": ("night",),
     "evening": ("evening",),
