@@ -193,6 +193,7 @@ def main() -> None:
 
         out["mlqe_clean_false_flags"] = quality_clean.clean_false_flags()
         out["hal_clean_false_flags"] = quality_clean.hal_clean_false_flags()
+        out["gold_beads_false_flags"] = quality_clean.gold_beads_false_flags()
     if not args.no_gold:
         out["gold"] = qg.run_gold(get_encoder(), tokens=not args.no_terms)
     out["seconds"] = time.time() - t0

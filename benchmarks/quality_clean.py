@@ -7,8 +7,10 @@ every ``medium``+ flag is false). The rows are read as one presegmented file pai
 ``driftscope flags ru.txt en.txt --presegmented`` reads them, paired line by line (no aligner:
 only the flag rules are measured), with sentence and token vectors as the pipeline computes
 them. The de-en hallucination dev half's rows that carry no label at all (1,488 of 1,738: no
-hallucination of any kind, no omission) are read the same way. Reported as beads with a
-``medium``+ flag / beads, per kind, with every flag listed.
+hallucination of any kind, no omission) are read the same way. Text+Berg de-fr and ParIce
+en-is dev, human translations in two more language pairs, are flagged on their gold
+alignment. Reported as beads with a ``medium``+ flag / beads, per kind, with every flag
+listed.
 
     .venv/bin/python benchmarks/quality_clean.py     (also run by quality_bench.py)
 """
@@ -35,10 +37,11 @@ def clean_rows() -> tuple[list[str], list[str]]:
     return [r["original"].strip() for r in rows], [r["translation"].strip() for r in rows]
 
 
-def _read(folder: Path, lang: str, texts: list[str]) -> Any:
+def _read(folder: Path, name: str, texts: list[str], lang: str = "") -> Any:
     from driftscope.ingest import read_document
 
-    path = folder / f"{lang}.txt"
+    lang = lang or name
+    path = folder / f"{name}.txt"
     path.write_text("\n".join(" ".join(t.split()) for t in texts) + "\n", encoding="utf-8")
     doc = read_document(path, lang, presegmented=True, doc_id=lang)
     assert len(doc.segments) == len(texts), "reading changed the lines"
@@ -111,6 +114,57 @@ def hal_clean_false_flags() -> dict[str, Any]:
                         keep)  # fmt: skip
 
 
+def gold_beads_false_flags() -> dict[str, Any]:
+    """Text+Berg de-fr and ParIce en-is dev (published human translations) flagged on their
+    gold alignment: beads with both sides and a ``medium``+ flag / beads with both sides (a
+    gold 1-0 or 0-1 bead is a real omission or addition, not counted)."""
+    import _aligndata as ad
+    from driftscope.embed import get_encoder
+    from driftscope.model import Bead
+    from driftscope.quality import flag_comparison, severity_at_least
+    from driftscope.quality.tokens import embed_tokens
+
+    enc = get_encoder()
+    out: dict[str, Any] = {}
+    for name, docs, (sl, tl) in (("textberg-de-fr", ad.textberg(), ("de", "fr")),
+                                 ("parice-en-is", ad.parice(), ("en", "is"))):  # fmt: skip
+        folder = qf.CACHE / "gold-flags" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        kinds: Counter[str] = Counter()
+        n = hit = 0
+        examples = []
+        for doc_name, src_t, tgt_t, gold in docs:
+            # an empty line keeps its place in the gold numbering
+            src = _read(folder, f"{doc_name}.{sl}", [t or "." for t in src_t], sl)
+            tgt = _read(folder, f"{doc_name}.{tl}", [t or "." for t in tgt_t], tl)
+            beads = [Bead(tuple(a), tuple(b)) for a, b in gold]
+            st, tt = [x.text for x in src.segments], [x.text for x in tgt.segments]
+            fl = flag_comparison(
+                src, tgt, beads, src_vecs=enc.encode(st), tgt_vecs=enc.encode(tt),
+                src_tokens=embed_tokens(enc.model, st, enc.prompt),
+                tgt_tokens=embed_tokens(enc.model, tt, enc.prompt),
+                rng=np.random.default_rng(0), encoder=enc,
+            )  # fmt: skip
+            both = {(b.src, b.tgt) for b in beads if b.src and b.tgt}
+            medium = [f for f in fl if severity_at_least(f.severity, "medium")]
+            shown = [f for f in medium if (f.src, f.tgt) in both]
+            n += len(both)
+            hit += len({(f.src, f.tgt) for f in shown})
+            kinds.update({(f.kind, f.src, f.tgt) for f in shown})
+            examples += [f"{doc_name} {f.kind}/{f.severity} {list(f.src)}:{list(f.tgt)} "
+                         f"{f.note[:90]}" for f in shown]  # fmt: skip
+        by_kind = Counter(k for k, _, _ in kinds)
+        out[name] = {
+            "beads": n,
+            "flagged": hit,
+            "share": hit / max(n, 1),
+            "beads_by_kind": dict(sorted(by_kind.items())),
+            "examples": examples,
+        }
+    return out
+
+
 if __name__ == "__main__":
-    res = {"mlqe_ru_en": clean_false_flags(), "hal_de_en": hal_clean_false_flags()}
+    res = {"mlqe_ru_en": clean_false_flags(), "hal_de_en": hal_clean_false_flags(),
+           **gold_beads_false_flags()}  # fmt: skip
     print(json.dumps(res, indent=1, ensure_ascii=False))

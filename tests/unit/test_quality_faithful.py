@@ -253,3 +253,26 @@ def test_respaced_digits_compare_in_text_order() -> None:
         "Пекин, 18 ноября 2019, 18:06", "Beijing, 18 November 2019, 18: 06"
     )
     assert miss and extra and tx.same_digits(miss, extra)
+
+
+def test_a_copied_list_of_names_is_not_left_untranslated() -> None:
+    text = "Nanga Parbat , Cho Oyu , Gasherbrum ."
+    s = _doc("de", "de", [text])
+    t = Document(doc_id="fr", lang="fr",
+                 segments=(Segment(0, text, 0, len(text), 0, "de", 0.99),))  # fmt: skip
+    flags = flag_comparison(s, t, [Bead((0,), (0,))], min_severity="low")
+    assert [f.severity for f in flags if f.kind == "untranslated"] == ["low"]
+
+
+@pytest.mark.parametrize(
+    ("text", "broken"),
+    [("norrænu þekkingar- og menningarnefndinni", False), ("US friendship- Belarus", True)],
+)
+def test_an_icelandic_suspended_compound_is_not_broken(text: str, broken: bool) -> None:
+    from driftscope.quality.surface import broken_hyphens
+
+    assert bool(broken_hyphens(text)) is broken
+
+
+def test_a_french_clock_with_a_dotted_h() -> None:
+    assert tx.number_mismatch("um 15.30 Uhr verlassen", "quitté vers 15 h. 30 ,") == ([], [])

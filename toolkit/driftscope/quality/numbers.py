@@ -142,7 +142,7 @@ def _month_form(w: str, upper: bool, dot: bool) -> tuple[int, bool]:
 _CLOCK_RE = re.compile(
     r"(?<![\d:.,])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*"
     r"(?:(?P<ap>[ap])\.?\s?m\b\.?"
-    r"|(?:ч\b\.?|час(?:а|ов)?\b|giờ|uhr\b|heures?\b|h\b|h(?=\d))\s*(?P<m2>\d{2}(?!\d))?"
+    r"|(?:ч\b\.?|час(?:а|ов)?\b|giờ|uhr\b|heures?\b|h\b\.?|h(?=\d))\s*(?P<m2>\d{2}(?!\d))?"
     r"(?:\s*phút)?(?:\s*(?P<part>дня|вечера|ночи|утра|sáng|trưa|chiều|tối|đêm)\b)?)",
     re.IGNORECASE,
 )

@@ -17,7 +17,8 @@ from driftscope.quality.mention import Mention
 _HALF_HYPHEN = re.compile(r"(?<![\w-])([^\W_][\w.]*)(?:- ([^\W\d_][\w]*)| -([^\W\d_][\w]*))")
 # Conjunctions after a suspended hyphen ("pre- and post-war") in the languages driftscope meets.
 _SUSPENDED = frozenset(
-    "and or to nor und oder bis sowie et ou y o e и или либо до а và hoặc đến tới lẫn".split()
+    "and or to nor und oder bis sowie et ou y o e и или либо до а và hoặc đến tới lẫn "
+    "og eða och eller".split()  # Icelandic (ParIce), Scandinavian
 )
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "looks_broken",
     "log_length_ratio",
     "inner_breaks",
+    "has_common_word",
 ]
 
 
@@ -197,3 +198,8 @@ def inner_breaks(text: str, loose: bool = False) -> list[Mention]:
         end = m.end() + (w.end() if w else 0)
         out.append(Mention(m.group(1).lower(), text[m.start() : end], m.start(), end))
     return out
+
+
+def has_common_word(text: str) -> bool:
+    """12+ letters, some of them in a lower-case word (a list of names has none)."""
+    return sum(ch.isalpha() for ch in text) >= 12 and any(w.islower() for w in text.split())
