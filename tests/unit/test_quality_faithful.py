@@ -276,3 +276,10 @@ def test_an_icelandic_suspended_compound_is_not_broken(text: str, broken: bool) 
 
 def test_a_french_clock_with_a_dotted_h() -> None:
     assert tx.number_mismatch("um 15.30 Uhr verlassen", "quitté vers 15 h. 30 ,") == ([], [])
+
+
+def test_a_russian_litotes_is_not_a_negation() -> None:
+    from driftscope.quality.negation import negations
+
+    assert negations("Не исключается риск внезапных паводков.", "ru") == []
+    assert negations("Риск не исчез.", "ru") != []

@@ -52,14 +52,17 @@ _VI_NOT_NEXT = frozenset("khí gian quân kích phận trung lưu ảnh".split()
 _VI_NOT_PREV = frozenset("phòng hàng".split())
 # Words and set phrases in which a cue does not negate: "not only X (but Y)" asserts X,
 # "тем не менее" is "nevertheless", "не раз" "more than once", "не нужна ли" an indirect
-# question ("whether ... is needed"), "chẳng hạn" "for example", "không sớm thì muộn"
-# "sooner or later", "No. 1" a number sign; Chinese words (above).
+# question ("whether ... is needed"), "не исключено" a litotes (possible), "chẳng hạn" "for
+# example", "không sớm thì muộn" "sooner or later", "No. 1" a number sign; Chinese words
+# (above).
 _NOT_NEGATING: dict[str, re.Pattern[str]] = {
     "zh": re.compile(
         "不过|不過|不断|不斷|不少|不久|不仅|不僅|不但|不同|非常|无论|無論|未来|未來|别人|莫斯科"
     ),
     "en": re.compile(r"\bnot only\b|\bno\.\s?\d", re.IGNORECASE),
-    "ru": re.compile(r"\bне только\b|\bтем не менее\b|\bне раз\b|\bне \w+ ли\b", re.IGNORECASE),
+    "ru": re.compile(
+        r"\bне только\b|\bтем не менее\b|\bне раз\b|\bне \w+ ли\b|\bне исключ\w*", re.IGNORECASE
+    ),
     "vi": re.compile(
         r"\bkhông (?:chỉ|những)\b|\bchẳng hạn\b|\bkhông sớm thì muộn\b", re.IGNORECASE
     ),
