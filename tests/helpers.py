@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from driftscope.model import Document, Segment
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NTREX = SHARED / "data" / "align" / "ntrex128-en-ru-vi-dev"
 REPO = Path(__file__).resolve().parents[1]
@@ -36,3 +38,12 @@ def ntrex_lines(lang: str, n: int | None = None) -> list[str]:
     if lines and not lines[-1]:
         lines.pop()
     return lines[:n] if n else lines
+
+
+def text_doc(doc_id: str, lang: str, texts: list[str], prob: float = 0.99) -> Document:
+    """A Document of one segment per text, every segment labelled ``lang`` at ``prob``."""
+    segs, pos = [], 0
+    for i, t in enumerate(texts):
+        segs.append(Segment(i, t, pos, pos + len(t), 0, lang, prob))
+        pos += len(t) + 1
+    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))

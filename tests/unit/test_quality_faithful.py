@@ -14,17 +14,11 @@ from driftscope.quality.evidence import bead_evidence
 from driftscope.quality.tokens import TokenVectors
 from driftscope.quality.wordalign import echoed, word_spans
 
-
-def _doc(doc_id: str, lang: str, texts: list[str]) -> Document:
-    segs, pos = [], 0
-    for i, t in enumerate(texts):
-        segs.append(Segment(i, t, pos, pos + len(t), 0, lang, 0.99))
-        pos += len(t) + 1
-    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
+from tests.helpers import text_doc
 
 
 def _dup(src: list[str], tgt: list[str]) -> list[tuple[int, str]]:
-    s, t = _doc("ru", "ru", src), _doc("en", "en", tgt)
+    s, t = text_doc("ru", "ru", src), text_doc("en", "en", tgt)
     beads = [Bead((k,), (k,)) for k in range(len(src))]
     flags = flag_comparison(s, t, beads, min_severity="low")
     return [(f.tgt[0], f.severity) for f in flags if f.kind == "duplicate"]
@@ -79,7 +73,7 @@ def test_repetition_evidence_follows_the_alignment() -> None:
     st = TokenVectors(s_text, tuple(word_spans(s_text)), E[:5])
     faithful = TokenVectors(t_text, tuple(word_spans(t_text)), E[:5])
     loop = TokenVectors(t_text, faithful.spans, np.stack([E[0], E[1], E[2], E[0], E[1]]))
-    s, t = _doc("ru", "ru", [s_text]), _doc("en", "en", [t_text])
+    s, t = text_doc("ru", "ru", [s_text]), text_doc("en", "en", [t_text])
     for tokens, echo in ((faithful, True), (loop, False)):
         ev, _ = bead_evidence(s, t, [Bead((0,), (0,))], src_tokens=[st], tgt_tokens=[tokens])
         assert ev[0].repeat is not None and ev[0].src_repeats is echo
@@ -94,7 +88,7 @@ def test_repetition_evidence_follows_the_alignment() -> None:
     ],
 )
 def test_respaced_numbers_are_low_changed_values_medium(src: str, tgt: str, severity: str) -> None:
-    flags = flag_comparison(_doc("ru", "ru", [src]), _doc("en", "en", [tgt]),
+    flags = flag_comparison(text_doc("ru", "ru", [src]), text_doc("en", "en", [tgt]),
                             [Bead((0,), (0,))], min_severity="low")  # fmt: skip
     assert [f.severity for f in flags if f.kind == "number_mismatch"] == [severity]
 
@@ -104,10 +98,12 @@ def test_a_break_the_source_makes_too_is_not_inner() -> None:
     tgt = 'The track "Don\'t Stop" in .mp3. listen online'
     assert len(tx.inner_breaks(tgt)) == 1
     assert len(tx.inner_breaks(src)) == 0 and len(tx.inner_breaks(src, loose=True)) == 1
-    ev, _ = bead_evidence(_doc("ru", "ru", [src]), _doc("en", "en", [tgt]), [Bead((0,), (0,))])
+    ev, _ = bead_evidence(
+        text_doc("ru", "ru", [src]), text_doc("en", "en", [tgt]), [Bead((0,), (0,))]
+    )
     assert ev[0].inner_breaks == ()
-    ev, _ = bead_evidence(_doc("ru", "ru", ["Трек в формате mp3, слушайте онлайн"]),
-                          _doc("en", "en", [tgt]), [Bead((0,), (0,))])  # fmt: skip
+    ev, _ = bead_evidence(text_doc("ru", "ru", ["Трек в формате mp3, слушайте онлайн"]),
+                          text_doc("en", "en", [tgt]), [Bead((0,), (0,))])  # fmt: skip
     assert len(ev[0].inner_breaks) == 1
 
 
@@ -144,7 +140,7 @@ def test_a_shared_target_that_translates_its_source_fully_is_low(
     tv = _unit(sv + 0.3 * rng.normal(size=sv.shape))
     tv[6] = tv[0]  # one text, one vector
     sv[6] = _unit(sv[0] + 0.05 * rng.normal(size=32)) if paraphrase else sv[6]
-    s, t = _doc("de", "de", src), _doc("en", "en", tgt)
+    s, t = text_doc("de", "de", src), text_doc("en", "en", tgt)
     beads = [Bead((k,), (k,)) for k in range(n)]
     flags = flag_comparison(s, t, beads, src_vecs=sv, tgt_vecs=tv, min_severity="low")
     assert [(f.tgt[0], f.severity) for f in flags if f.kind == "duplicate"] == [(6, severity)]
@@ -161,7 +157,7 @@ def test_left_untranslated_needs_the_source_words(tgt: str, severity: str) -> No
     src = "Zusammenfassung: Der Beitrag beschäftigt sich mit der Frage, ob das Kind"
     if severity == "low":
         src = "Herr Premierminister, meine Damen und Herren,"
-    s = _doc("de", "de", [src])
+    s = text_doc("de", "de", [src])
     t = Document(doc_id="en", lang="en",
                  segments=(Segment(0, tgt, 0, len(tgt), 0, "de", 0.99),))  # fmt: skip
     flags = flag_comparison(s, t, [Bead((0,), (0,))], min_severity="low")
@@ -188,8 +184,10 @@ def test_a_target_ending_mid_sentence_needs_a_source_that_ends_one(
 ) -> None:
     """NTREX's headline "'Phenomenal' from Livingston - analysis" has no full stop; its
     translation is followed by a line that starts in lower case, its source is not."""
-    s = _doc("en", "en", [f"'Phenomenal' from Livingston - {src_end}", "BBC Scotland's report"])
-    t = _doc("vi", "vi", ["'Mãn nhãn' với Livingston - phân tích", "từ phóng viên BBC Scotland"])
+    s = text_doc("en", "en", [f"'Phenomenal' from Livingston - {src_end}", "BBC Scotland's report"])
+    t = text_doc(
+        "vi", "vi", ["'Mãn nhãn' với Livingston - phân tích", "từ phóng viên BBC Scotland"]
+    )
     flags = flag_comparison(s, t, [Bead((0,), (0,)), Bead((1,), (1,))], min_severity="low")
     ends = [f for f in flags if f.kind == "broken_segment" and "ends mid-sentence" in f.note]
     assert bool(ends) is flagged
@@ -220,8 +218,8 @@ def test_a_generic_word_is_marked_by_the_documents_own_quantile() -> None:
 
 def test_a_quoted_question_in_the_source_explains_the_targets_break() -> None:
     """«Почему?», — спросила она. / Why? she asked. (NTREX's English drops the quotes)."""
-    ev, _ = bead_evidence(_doc("ru", "ru", ["«Почему?», — спросила она."]),
-                          _doc("en", "en", ["Why? she asked."]), [Bead((0,), (0,))])  # fmt: skip
+    s = text_doc("ru", "ru", ["«Почему?», — спросила она."])
+    ev, _ = bead_evidence(s, text_doc("en", "en", ["Why? she asked."]), [Bead((0,), (0,))])
     assert ev[0].inner_breaks == ()
 
 
@@ -257,7 +255,7 @@ def test_respaced_digits_compare_in_text_order() -> None:
 
 def test_a_copied_list_of_names_is_not_left_untranslated() -> None:
     text = "Nanga Parbat , Cho Oyu , Gasherbrum ."
-    s = _doc("de", "de", [text])
+    s = text_doc("de", "de", [text])
     t = Document(doc_id="fr", lang="fr",
                  segments=(Segment(0, text, 0, len(text), 0, "de", 0.99),))  # fmt: skip
     flags = flag_comparison(s, t, [Bead((0,), (0,))], min_severity="low")

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from driftscope.model import Bead, Document, Flag, Segment, Span
+from driftscope.model import Bead, Flag, Span
 from driftscope.quality import flag_comparison
 from driftscope.quality import text as tx
 from driftscope.quality.negation import negations, reversals
 from driftscope.quality.tokens import TokenVectors
 from driftscope.quality.wordalign import word_spans
 from driftscope.report.gold import finds, gold_range
+
+from tests.helpers import text_doc
 
 
 @pytest.mark.parametrize(
@@ -161,17 +163,9 @@ def test_negation_with_tokens_matches_by_alignment() -> None:
     assert tgt2[r.other[0] : r.other[1]] == "dependent"
 
 
-def _doc(doc_id: str, lang: str, texts: list[str]) -> Document:
-    segs, pos = [], 0
-    for i, t in enumerate(texts):
-        segs.append(Segment(i, t, pos, pos + len(t), 0, lang, 0.99))
-        pos += len(t) + 1
-    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
-
-
 def test_meaning_reversal_flag_with_evidence() -> None:
-    src = _doc("vi", "vi", ["Chính xác là không phụ thuộc vào Mỹ.", "Belarus ở gần Nga."])
-    tgt = _doc("en", "en", ["Officially dependent on the US.", "Belarus is near Russia."])
+    src = text_doc("vi", "vi", ["Chính xác là không phụ thuộc vào Mỹ.", "Belarus ở gần Nga."])
+    tgt = text_doc("en", "en", ["Officially dependent on the US.", "Belarus is near Russia."])
     beads = [Bead((0,), (0,)), Bead((1,), (1,))]
     flags = flag_comparison(src, tgt, beads, cosines=[0.9, 0.9])
     (f,) = [f for f in flags if f.kind == "meaning_reversal"]

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from driftscope.model import Bead, Document, Segment
+from driftscope.model import Bead
 from driftscope.quality import flag_comparison
 from driftscope.quality.mention import Mention
 from driftscope.quality.probe import PROBE_MEDIUM, drop_cue
 
-
-def _doc(doc_id: str, lang: str, texts: list[str]) -> Document:
-    segs, pos = [], 0
-    for i, t in enumerate(texts):
-        segs.append(Segment(i, t, pos, pos + len(t), 0, lang, 0.99))
-        pos += len(t) + 1
-    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
+from tests.helpers import text_doc
 
 
 @pytest.mark.parametrize(
@@ -65,7 +59,7 @@ def test_a_reversal_is_medium_when_deleting_its_cue_brings_the_sides_together(
     vectors, and hardly at all when it does not."""
     keys = [f"{a.split()[0]} {b.split()[0]}" for a, b in zip(SRC, TGT, strict=True)]
     enc = _Stub(keys, weight)
-    src, tgt = _doc("ru", "ru", SRC), _doc("en", "en", TGT)
+    src, tgt = text_doc("ru", "ru", SRC), text_doc("en", "en", TGT)
     beads = [Bead((k,), (k,)) for k in range(len(SRC))]
     sv, tv = enc.encode(SRC), enc.encode(TGT)
     kw = {"src_vecs": sv, "tgt_vecs": tv, "min_severity": "low"}
