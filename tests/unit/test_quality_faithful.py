@@ -281,3 +281,10 @@ def test_a_russian_litotes_is_not_a_negation() -> None:
 
     assert negations("Не исключается риск внезапных паводков.", "ru") == []
     assert negations("Риск не исчез.", "ru") != []
+
+
+def test_prime_time_is_the_same_time_in_every_language() -> None:
+    from driftscope.quality.timex import invented_times
+
+    src = "С 2014 года рейтинги прайм-тайм выросли вдвое."
+    assert invented_times(src, "Kể từ năm 2014, tỷ suất người xem vào giờ vàng đã tăng.") == []

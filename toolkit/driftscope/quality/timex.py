@@ -104,7 +104,10 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "tối hôm": ("evening", "night"),
     "chủ nhật": ("sunday",),
     "mỗi tối": ("evening",),
-    "giờ vàng": ("evening",),  # prime time
+    "giờ vàng": ("evening",),  # prime time, as below in en and ru
+    "prime time": ("evening",),
+    "prime-time": ("evening",),
+    "прайм-тайм": ("evening",),
     # "the third song of the night", "his second goal of the night": the event, not a date
     "of the night": (),
     "of the evening": (),  # "thứ hai" (Monday) is also "second": weekdays 2-7 left out
