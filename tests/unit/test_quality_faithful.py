@@ -288,3 +288,15 @@ def test_prime_time_is_the_same_time_in_every_language() -> None:
 
     src = "С 2014 года рейтинги прайм-тайм выросли вдвое."
     assert invented_times(src, "Kể từ năm 2014, tỷ suất người xem vào giờ vàng đã tăng.") == []
+
+
+@pytest.mark.parametrize(
+    ("src", "tgt", "same"),
+    [
+        ("убийстве 298 человек | 25.05.2018.", "the murder of 298 people on May 25, 2018.", True),
+        ("Пресс-релиз от 05/25/2018", "Press release of 25 May 2018", True),
+        ("с 25.05.2018", "since 25 June 2018", False),
+    ],
+)
+def test_a_numeric_date_matches_the_date_with_a_month_name(src: str, tgt: str, same: bool) -> None:
+    assert (tx.number_mismatch(src, tgt) == ([], [])) is same

@@ -175,13 +175,28 @@ def _times(text: str) -> list[Mention]:
     return out
 
 
+# A numeric date, day and month in either order ("25.05.2018", "05/25/2018"): its parts are
+# numbers of their own, so it matches the same date with a month name ("May 25, 2018").
+_DATE_RE = re.compile(r"(?<![\d.,:/])(\d{1,2})([./])(\d{1,2})\2(\d{4}|\d{2})(?![.,]?\d)")
+
+
+def _dates(text: str) -> list[Mention]:
+    out = []
+    for m in _DATE_RE.finditer(text):
+        if 1 <= min(int(m[1]), int(m[3])) <= 12:  # one of them is a month
+            out += [Mention(str(int(m[g])), m[g], m.start(g), m.end(g)) for g in (1, 3, 4)]
+    return out
+
+
 def find_numbers(text: str) -> list[Mention]:
     """Numbers in ``text`` with normalised keys (script- and format-independent).
 
     Month names are numbers too (key "6" for June, июнь, juin, ...); clock times are 24-hour
-    values ("3 p.m." -> "15").
+    values ("3 p.m." -> "15"); a numeric date is its day, month and year.
     """
     out = _times(text)
+    clock = [(m.start, m.end) for m in out]
+    out += [d for d in _dates(text) if not any(a <= d.start < b for a, b in clock)]
     taken = [(m.start, m.end) for m in out]
     out += [
         Mention(_norm_number(m.group()), m.group(), m.start(), m.end())
