@@ -142,6 +142,22 @@ def _lang_of(doc: Document, idx: Sequence[int]) -> tuple[str, float]:
     return best
 
 
+def _source_repeats(
+    s: str,
+    t: str,
+    pair: tuple[tx.Mention, tx.Mention],
+    st: TokenVectors | None,
+    tt: TokenVectors | None,
+) -> bool:
+    """Whether the source repeats a phrase of its own, or says the target's repeated phrase
+    twice in other forms (свободу слова ... свобода слова: both copies align apart)."""
+    if tx.longest_repeat(s) is not None:
+        return True
+    if st is None or tt is None or st.text != s or tt.text != t:
+        return False
+    return echoed(st, tt, *pair)
+
+
 NEAR_SOURCE = 85.0
 """rapidfuzz ratio (0-100) of two casefolded source texts above which they differ in form only
 (Задайте вопросы. / Задавайте вопросы., a quote mark more)."""
@@ -229,23 +245,7 @@ def bead_evidence(
         sl, _ = _lang_of(src, b.src)
         rep = tx.repetition(t) - tx.repetition(s) if t else 0.0
         pair = tx.repeat_pair(t) if rep > 0 else None
-        # the source repeats a phrase of its own, or says the repeated target phrase twice
-        # in other forms (свободу слова ... свобода слова): both copies align apart
-        src_rep = (
-            rep > 0
-            and bool(s)
-            and (
-                tx.longest_repeat(s) is not None
-                or (
-                    pair is not None
-                    and st is not None
-                    and tt is not None
-                    and st.text == s
-                    and tt.text == t
-                    and echoed(st, tt, *pair)
-                )
-            )
-        )
+        src_rep = pair is not None and bool(s) and _source_repeats(s, t, pair, st, tt)
         # letters of words that also occur in the source (names, acronyms) are not mixing
         src_words, t_words = set(tx.words(s)), tx.words(t)
         t_clean = " ".join(w for w in t_words if w not in src_words)
