@@ -357,8 +357,13 @@ def explained(src_key: str, tgt_key: str, rel: float = 0.08) -> bool:
 
 
 def same_digits(missing: Sequence[Mention], extra: Sequence[Mention]) -> bool:
-    """Whether the numbers missing and the numbers added spell the same digits in the same
-    order: separators or spacing changed ("11:08" / "11: 08"), not a value."""
-    a = "".join(ch for m in sorted(missing, key=lambda m: m.start) for ch in m.text if ch.isdigit())
-    b = "".join(ch for m in sorted(extra, key=lambda m: m.start) for ch in m.text if ch.isdigit())
-    return bool(a) and a == b
+    """Whether the numbers missing and the numbers added are the same digit groups, with only
+    separators or spacing changed ("11:08" / "11: 08"). Groups, not single digits, are
+    compared, in any order: the matcher may pair an "18" of "18: 06" with another 18 of the
+    text, while a changed value ("2015" / "2051") still differs."""
+
+    def groups(ms: Sequence[Mention]) -> list[str]:
+        return sorted(g for m in ms for g in re.findall(r"\d+", _ascii_digits(m.text)))
+
+    a = groups(missing)
+    return bool(a) and a == groups(extra)
