@@ -39,6 +39,8 @@ from driftscope.model import (
 )
 from driftscope.quality import FlagConfig, attribute, flag_chain, flag_comparison
 from driftscope.quality.calibrate import packaged_prior
+from driftscope.quality.probe import PROBE_MEDIUM
+from driftscope.quality.tokens import GENERIC
 from driftscope.score.comparison import make_comparison
 
 log = logging.getLogger(__name__)
@@ -175,6 +177,10 @@ def _signature(run: _Run) -> Signature:
             **run.cfg.flags.as_signature(),
             "min_severity": run.cfg.min_severity,
             "terms": run.cfg.terms,
+            # thresholds that live beside their mechanism, not in FlagConfig: a resumed corpus
+            # run must not reuse rows flagged under other values
+            "probe_medium": PROBE_MEDIUM,
+            "generic_quantile": GENERIC,
         },
         packages=packages,
     )
