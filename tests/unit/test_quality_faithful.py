@@ -303,3 +303,11 @@ def test_prime_time_is_the_same_time_in_every_language() -> None:
 )
 def test_a_numeric_date_matches_the_date_with_a_month_name(src: str, tgt: str, same: bool) -> None:
     assert (tx.number_mismatch(src, tgt) == ([], [])) is same
+
+
+def test_french_restriction_ne_que_is_not_a_negation() -> None:
+    from driftscope.quality.negation import negations
+
+    assert negations("Il ne mange que du pain.", "fr") == []
+    assert negations("Il ne reste qu'une heure.", "fr") == []
+    assert negations("Je ne pense pas que ce soit vrai.", "fr") != []

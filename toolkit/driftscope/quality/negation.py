@@ -53,8 +53,8 @@ _VI_NOT_PREV = frozenset("phòng hàng".split())
 # Words and set phrases in which a cue does not negate: "not only X (but Y)" asserts X,
 # "тем не менее" is "nevertheless", "не раз" "more than once", "не нужна ли" an indirect
 # question ("whether ... is needed"), "не исключено" a litotes (possible), "chẳng hạn" "for
-# example", "không sớm thì muộn" "sooner or later", "No. 1" a number sign; Chinese words
-# (above).
+# example", "không sớm thì muộn" "sooner or later", "ne mange que" (eats only: French
+# restriction, not negation), "No. 1" a number sign; Chinese words (above).
 _NOT_NEGATING: dict[str, re.Pattern[str]] = {
     "zh": re.compile(
         "不过|不過|不断|不斷|不少|不久|不仅|不僅|不但|不同|非常|无论|無論|未来|未來|别人|莫斯科"
@@ -67,7 +67,7 @@ _NOT_NEGATING: dict[str, re.Pattern[str]] = {
         r"\bkhông (?:chỉ|những)\b|\bchẳng hạn\b|\bkhông sớm thì muộn\b", re.IGNORECASE
     ),
     "de": re.compile(r"\bnicht nur\b", re.IGNORECASE),
-    "fr": re.compile(r"\bnon seulement\b", re.IGNORECASE),
+    "fr": re.compile(r"\bnon seulement\b|\bne \w+ qu(?:e\b|')", re.IGNORECASE),
 }
 # Words negative by an affix (independent, незавиcимый, dépendance is not) and the
 # Vietnamese syllables that negate the next one (vô điều kiện "unconditional").
