@@ -46,19 +46,10 @@ def auroc(pos: list[float], neg: list[float]) -> float:
     return float((p > n).mean() + 0.5 * (p == n).mean())
 
 
-def _doc(doc_id: str, lang: str, texts: list[str]) -> Any:
-    from driftscope.model import Document, Segment
-
-    segs, pos = [], 0
-    for i, t in enumerate(texts):
-        segs.append(Segment(i, t, pos, pos + len(t), 0, lang, 1.0))
-        pos += len(t) + 1
-    return Document(doc_id=doc_id, lang=lang, segments=tuple(segs))
-
-
 def candidates(enc: Any, s_l: str, t_l: str) -> list[dict[str, object]]:
     """Clean and synthetic candidates of one direction with both features, computed by the
     library (``bead_evidence`` and ``quality.probe.reversal_probes``, 1-1 by line)."""
+    from driftscope.ingest import document_from_texts
     from driftscope.model import Bead
     from driftscope.pipeline import _token_vectors
     from driftscope.quality import bead_evidence
@@ -82,7 +73,7 @@ def candidates(enc: Any, s_l: str, t_l: str) -> list[dict[str, object]]:
     baseline = None
     for kind, tg in (("clean", tgt), ("lost", lost)):
         ev, base = bead_evidence(
-            _doc(s_l, s_l, src), _doc(t_l, t_l, tg), beads,
+            document_from_texts(src, s_l, s_l), document_from_texts(tg, t_l, t_l), beads,
             src_vecs=np.stack([vec[x] for x in src]), tgt_vecs=np.stack([vec[x] for x in tg]),
             rng=np.random.default_rng(0), src_tokens=[tok[x] for x in src],
             tgt_tokens=[tok[x] for x in tg],

@@ -48,20 +48,42 @@ def _read(folder: Path, name: str, texts: list[str], lang: str = "") -> Any:
     return doc
 
 
-def _false_flags(src: Any, tgt: Any, vecs: list[Any], toks: list[Any], keep: Any) -> dict:
-    """Beads with a medium+ flag among the rows where ``keep`` (bool per row) is True."""
+def _embed(docs: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Sentence and token vectors of each document's segments, one forward pass per text, as
+    the pipeline computes them (and caches them)."""
     from driftscope.embed import get_encoder
-    from driftscope.model import Bead
+    from driftscope.pipeline import _token_vectors
+
+    enc = get_encoder()
+    vecs, toks = [], []
+    for doc in docs:
+        v, states = enc.encode_with_tokens([x.text for x in doc.segments])
+        vecs.append(v)
+        toks.append(_token_vectors(states))
+    return vecs, toks
+
+
+def _medium(src: Any, tgt: Any, beads: list[Any], vecs: list[Any], toks: list[Any]) -> tuple:
+    """(every flag, the ``medium``+ ones) of the pair, as ``driftscope flags`` raises them."""
+    from driftscope.embed import get_encoder
     from driftscope.quality import flag_comparison, severity_at_least
 
-    n = len(src.segments)
-    beads = [Bead((k,), (k,)) for k in range(n)]
     fl = flag_comparison(src, tgt, beads, src_vecs=vecs[0], tgt_vecs=vecs[1],
                          src_tokens=toks[0], tgt_tokens=toks[1],
                          rng=np.random.default_rng(0), min_severity="low",
                          encoder=get_encoder())  # fmt: skip
+    return fl, [f for f in fl if severity_at_least(f.severity, "medium")]
+
+
+def _false_flags(src: Any, tgt: Any, vecs: list[Any], toks: list[Any], keep: Any) -> dict:
+    """Beads with a medium+ flag among the rows where ``keep`` (bool per row) is True, the
+    rows paired 1-1."""
+    from driftscope.model import Bead
+
+    beads = [Bead((k,), (k,)) for k in range(len(src.segments))]
+    fl, medium = _medium(src, tgt, beads, vecs, toks)
     fl = [f for f in fl if f.src and keep[f.src[0]]]
-    shown = [f for f in fl if severity_at_least(f.severity, "medium")]
+    shown = [f for f in medium if f.src and keep[f.src[0]]]
     by_kind: dict[str, set[int]] = {}
     for f in shown:
         by_kind.setdefault(f.kind, set()).add(f.src[0])
@@ -80,19 +102,11 @@ def _false_flags(src: Any, tgt: Any, vecs: list[Any], toks: list[Any], keep: Any
 
 def clean_false_flags() -> dict[str, Any]:
     """MLQE-PE ru-en rows scored MIN_DA+ (see the module docstring)."""
-    from driftscope.embed import get_encoder
-    from driftscope.quality.tokens import embed_tokens
-
     ru, en = clean_rows()
     folder = qf.CACHE / "mlqe-clean"
     folder.mkdir(parents=True, exist_ok=True)
     docs = [_read(folder, "ru", ru), _read(folder, "en", en)]
-    enc = get_encoder()
-    vecs, toks = [], []
-    for doc in docs:
-        texts = [s.text for s in doc.segments]
-        vecs.append(enc.encode(texts))
-        toks.append(embed_tokens(enc.model, texts, enc.prompt))
+    vecs, toks = _embed(docs)
     out = _false_flags(docs[0], docs[1], vecs, toks, np.ones(len(ru), bool))
     return {"min_da": MIN_DA, **out}
 
@@ -119,38 +133,27 @@ def gold_beads_false_flags() -> dict[str, Any]:
     gold alignment: beads with both sides and a ``medium``+ flag / beads with both sides (a
     gold 1-0 or 0-1 bead is a real omission or addition, not counted)."""
     import _aligndata as ad
-    from driftscope.embed import get_encoder
     from driftscope.model import Bead
-    from driftscope.quality import flag_comparison, severity_at_least
-    from driftscope.quality.tokens import embed_tokens
 
-    enc = get_encoder()
     out: dict[str, Any] = {}
     for name, docs, (sl, tl) in (("textberg-de-fr", ad.textberg(), ("de", "fr")),
                                  ("parice-en-is", ad.parice(), ("en", "is"))):  # fmt: skip
         folder = qf.CACHE / "gold-flags" / name
         folder.mkdir(parents=True, exist_ok=True)
-        kinds: Counter[str] = Counter()
+        kinds: set[tuple[str, tuple[int, ...], tuple[int, ...]]] = set()
         n = hit = 0
         examples = []
         for doc_name, src_t, tgt_t, gold in docs:
             # an empty line keeps its place in the gold numbering
-            src = _read(folder, f"{doc_name}.{sl}", [t or "." for t in src_t], sl)
-            tgt = _read(folder, f"{doc_name}.{tl}", [t or "." for t in tgt_t], tl)
+            pair = [_read(folder, f"{doc_name}.{sl}", [t or "." for t in src_t], sl),
+                    _read(folder, f"{doc_name}.{tl}", [t or "." for t in tgt_t], tl)]  # fmt: skip
             beads = [Bead(tuple(a), tuple(b)) for a, b in gold]
-            st, tt = [x.text for x in src.segments], [x.text for x in tgt.segments]
-            fl = flag_comparison(
-                src, tgt, beads, src_vecs=enc.encode(st), tgt_vecs=enc.encode(tt),
-                src_tokens=embed_tokens(enc.model, st, enc.prompt),
-                tgt_tokens=embed_tokens(enc.model, tt, enc.prompt),
-                rng=np.random.default_rng(0), encoder=enc,
-            )  # fmt: skip
+            _, medium = _medium(*pair, beads, *_embed(pair))
             both = {(b.src, b.tgt) for b in beads if b.src and b.tgt}
-            medium = [f for f in fl if severity_at_least(f.severity, "medium")]
             shown = [f for f in medium if (f.src, f.tgt) in both]
             n += len(both)
             hit += len({(f.src, f.tgt) for f in shown})
-            kinds.update({(f.kind, f.src, f.tgt) for f in shown})
+            kinds.update((f.kind, f.src, f.tgt) for f in shown)
             examples += [f"{doc_name} {f.kind}/{f.severity} {list(f.src)}:{list(f.tgt)} "
                          f"{f.note[:90]}" for f in shown]  # fmt: skip
         by_kind = Counter(k for k, _, _ in kinds)

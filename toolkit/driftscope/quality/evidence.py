@@ -163,11 +163,16 @@ NEAR_SOURCE = 85.0
 (Задайте вопросы. / Задавайте вопросы., a quote mark more)."""
 
 
+def _folded(text: str) -> str:
+    """``text`` lower-cased with its whitespace collapsed: how texts are compared for equality."""
+    return " ".join(text.lower().split())
+
+
 def _near_sources(a: str, b: str, i: int, j: int, bs: np.ndarray | None, cos: np.ndarray) -> bool:
     """Whether beads ``i`` and ``j``, which share a target text, have sources that differ in
-    form only: near-identical text and, with vectors, closer to each other than either is to
-    the shared target (so the target translates both equally)."""
-    if fuzz.ratio(" ".join(a.lower().split()), " ".join(b.lower().split())) < NEAR_SOURCE:
+    form only: near-identical folded text (:func:`_folded`) and, with vectors, closer to each
+    other than either is to the shared target (so the target translates both equally)."""
+    if fuzz.ratio(a, b) < NEAR_SOURCE:
         return False
     if bs is None or not (cos[i] == cos[i] and cos[j] == cos[j]):
         return True
@@ -228,10 +233,10 @@ def bead_evidence(
     # a source passage that occurs twice (a repeated photo caption) and is translated once:
     # the untranslated copy drops no content
     translated: dict[str, int] = {}
+    src_fold = [_folded(x) for x in src_txt]
     for k, b in enumerate(beads):
-        key = " ".join(src_txt[k].lower().split())
-        if b.src and b.tgt and len(key) >= 10:
-            translated.setdefault(key, k)
+        if b.src and b.tgt and len(src_fold[k]) >= 10:
+            translated.setdefault(src_fold[k], k)
     out = []
     for k, b in enumerate(beads):
         s, t = src_txt[k], tgt_txt[k]
@@ -254,15 +259,16 @@ def bead_evidence(
         nxt_s = _next_text(src, b.src)
         nxt_t = _next_text(tgt, b.tgt)
         dup, near = -1, False
-        key = " ".join(t.lower().split())
+        key = _folded(t)
         if t and len(key) >= 10:
             earlier = seen.setdefault(key, [])
-            norm = " ".join(s.lower().split())
-            if s and any(" ".join(src_txt[j].lower().split()) == norm for j in earlier):
+            if s and any(src_fold[j] == src_fold[k] for j in earlier):
                 pass  # the source repeats too: a faithful repetition
             elif earlier:
                 dup = earlier[0]
-                near = bool(s) and any(_near_sources(s, src_txt[j], k, j, bs, cos) for j in earlier)
+                near = bool(s) and any(
+                    _near_sources(src_fold[k], src_fold[j], k, j, bs, cos) for j in earlier
+                )
             earlier.append(k)
         out.append(
             BeadEvidence(
@@ -292,9 +298,7 @@ def bead_evidence(
                 broken_tgt=bool(b.tgt) and tx.looks_broken(tgt.segments[b.tgt[-1]].text, nxt_t),
                 duplicate_of=dup,
                 duplicate_near=near,
-                src_repeat_of=translated.get(" ".join(s.lower().split()), -1)
-                if b.src and not b.tgt
-                else -1,
+                src_repeat_of=translated.get(src_fold[k], -1) if b.src and not b.tgt else -1,
                 inner_breaks=tuple(tx.inner_breaks(t)[len(tx.inner_breaks(s, loose=True)) :])
                 if s
                 else (),

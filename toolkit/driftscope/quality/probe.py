@@ -5,8 +5,8 @@ A negation the other side lost has nothing to match there, so deleting it brings
 closer; a negation the other side says in other words ("не смог" / "failed") is matched, and
 deleting it pulls them apart. The gain is measured in the document pair's calibrated units
 (0 a random pair, 1 a typical one), so one threshold serves every encoder and language pair.
-On synthetic lost negations of NTREX dev the raw cosine gain ranked lost against clean
-candidates at AUROC 0.72-0.85 where the rendering rank had 0.45-0.53
+On synthetic lost negations of NTREX dev the gain ranks lost against clean candidates at
+AUROC 0.72-0.83, where the rendering rank it replaced had 0.47-0.57
 (``benchmarks/negation_synth.py``).
 """
 

@@ -34,6 +34,11 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in WORD_RE.finditer(text)]
 
 
+def _pieces(tv: TokenVectors, start: int, end: int) -> list[int]:
+    """Rows of ``tv`` whose pieces overlap the character span ``start:end``."""
+    return [k for k, (a, b) in enumerate(tv.spans) if a < end and b > start]
+
+
 def aligned_words(
     src: TokenVectors, tgt: TokenVectors, start: int, end: int, tgt_words: Sequence[tuple]
 ) -> list[int]:
@@ -45,7 +50,7 @@ def aligned_words(
     Returns:
         Sorted word indices (empty when the span covers no piece or the target has none).
     """
-    rows = [k for k, (a, b) in enumerate(src.spans) if a < end and b > start]
+    rows = _pieces(src, start, end)
     if not rows or not len(tgt.vecs):
         return []
     sim = src.vecs[rows].astype(np.float32) @ tgt.vecs.astype(np.float32).T
@@ -63,11 +68,7 @@ def echoed(src: TokenVectors, tgt: TokenVectors, first: Mention, second: Mention
 
     SimAlign's argmax from each target piece of either span to its most similar source piece.
     """
-
-    def rows(m: Mention) -> list[int]:
-        return [k for k, (a, b) in enumerate(tgt.spans) if a < m.end and b > m.start]
-
-    r1, r2 = rows(first), rows(second)
+    r1, r2 = _pieces(tgt, first.start, first.end), _pieces(tgt, second.start, second.end)
     if not r1 or not r2 or not len(src.vecs):
         return False
     best = (tgt.vecs[r1 + r2].astype(np.float32) @ src.vecs.astype(np.float32).T).argmax(axis=1)
