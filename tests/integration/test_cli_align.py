@@ -106,7 +106,7 @@ def test_cli_defaults_match_align_config() -> None:
     cfg = AlignConfig()
     params = inspect.signature(align_cmd).parameters
     names = ("max_bead", "skip", "skip_adapt", "merge_penalty", "length_weight", "margin")
-    names = (*names, "anchor_weight")
+    names = (*names, "anchor_weight", "short_len")
     for name in (*names, "band", "seed"):
         assert params[name].default == getattr(cfg, name), name
     assert params["embed"].default == cfg.embed

@@ -60,3 +60,27 @@ def test_planted_alignment_with_and_without_margin(margin: float) -> None:
     assert ((), (30,)) in pairs
     assert sum(len(s) == len(t) == 1 for s, t in pairs) == len(src)
     assert np.nanmin(res.similarity) > 0.3
+
+
+def test_reliability_counts_the_terser_side_in_the_other_units() -> None:
+    from driftscope.align.lengths import reliability as _reliability
+
+    ls, lt = np.array([10.0, 30.0]), np.array([[20.0], [90.0]])
+    same = _reliability(ls, lt, 0.0, 75.0)
+    np.testing.assert_allclose(same[:, 0], [15.0 / 75.0, 60.0 / 75.0], rtol=1e-6)
+    # a source three times terser (Chinese against English): 30 characters count as 90
+    dense = _reliability(ls, lt, float(np.log(3.0)), 75.0)
+    np.testing.assert_allclose(dense[:, 0], [25.0 / 75.0, 1.0], rtol=1e-6)
+
+
+def test_shrink_short_keeps_the_typical_and_the_random_level() -> None:
+    from driftscope.align.lengths import shrink_short
+
+    u = np.array([-0.5, 0.0, 0.2, 0.5, 0.9, 1.0, 1.3], np.float32)
+    r = np.full_like(u, 0.25)
+    out = shrink_short(u, r)
+    np.testing.assert_allclose(out[[1, 5, 6]], [0.0, 1.0, 1.3], atol=1e-6)  # fixed points
+    np.testing.assert_allclose(out[0], -0.125, atol=1e-6)  # better than typical: scaled
+    assert out[2] == pytest.approx(0.05, abs=1e-4)  # near the typical pair: about u * r
+    assert np.all(np.diff(out) > 0)  # order of costs kept
+    np.testing.assert_allclose(shrink_short(u, np.ones_like(u)), u, atol=1e-6)  # long: as is

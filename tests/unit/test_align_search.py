@@ -222,3 +222,44 @@ def test_short_documents_keep_their_true_pairs() -> None:
         al = align_vectors(src, tgt, AlignConfig(), np.random.default_rng(seed))
         split += [(b.src, b.tgt) for b in al.beads] != [((0,), (0,)), ((1,), (1,))]
     assert split == 0
+
+
+def _short_noisy(n: int, seed: int, d: int = 64):
+    """1-1 pairs only; every third is short (12 characters) and noisy, the rest long, clean."""
+    rng = np.random.default_rng(seed)
+    src, tgt, weights, short = [], [], [], []
+    for i in range(n):
+        a = rng.standard_normal(d) / np.sqrt(d)
+        is_short = i % 3 == 0
+        noise = 1.3 if is_short else 0.35
+        src.append(a + noise * rng.standard_normal(d) / np.sqrt(d))
+        tgt.append(a + noise * rng.standard_normal(d) / np.sqrt(d))
+        weights.append(12.0 if is_short else 150.0)
+        short.append(is_short)
+    w = np.array(weights)
+    return normalize_rows(np.array(src)), normalize_rows(np.array(tgt)), w, short
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_short_noisy_pairs_stay_paired(seed: int) -> None:
+    """short_len: a short pair's noisy cost is scaled down, so it is neither glued to its
+    neighbours nor split into a deletion and an insertion (off, about a third are)."""
+    src, tgt, w, short = _short_noisy(120, seed)
+
+    def recall(short_len: float) -> float:
+        cfg = AlignConfig(short_len=short_len)
+        res = align_vectors(src, tgt, cfg, np.random.default_rng(0), src_weights=w, tgt_weights=w)
+        got = {(b.src, b.tgt) for b in res.beads}
+        return float(np.mean([((i,), (i,)) in got for i in range(len(src)) if short[i]]))
+
+    on, off = recall(75.0), recall(0.0)
+    assert on >= 0.95
+    assert on > off + 0.2
+
+
+def test_short_len_needs_lengths() -> None:
+    """Without weights (unit lengths) there is nothing to call short: short_len is ignored."""
+    src, tgt, _ = planted(120, 4)
+    a = align_vectors(src, tgt, AlignConfig(short_len=0.0), np.random.default_rng(0))
+    b = align_vectors(src, tgt, AlignConfig(short_len=500.0), np.random.default_rng(0))
+    assert [(x.src, x.tgt) for x in a.beads] == [(x.src, x.tgt) for x in b.beads]

@@ -41,6 +41,15 @@ class AlignConfig:
         length_weight: weight of the length mismatch in each bead's cost: ``|log char ratio|``
             after the document's own ratio, minus the median mismatch of best-matching pairs
             (so a typical pair's length term is 0, like its similarity term).
+        short_len: a bead shorter than this many characters (the mean of its two sides,
+            counted in the units of the document pair's more verbose side, so that a Chinese
+            side is not taken for short) has its calibrated cost pulled toward the typical
+            pair's 0, by about ``length / short_len`` near it, not at all at the random level
+            (``align.lengths``). A short segment's cosine is noisy ("Craps!" / "Andskotinn
+            sjálfur!"): without this, two short true pairs cost more than the merged 2-2 bead
+            plus its merge penalty, and a short pair more than a deletion and an insertion.
+            0 turns it off. Chosen by leave-one-set-out over the four dev groups
+            (``benchmarks/results/align_loso_short.json``).
         margin: weight of the local neighbour margin (Bertalign's, recentred): a bead's
             cosine is lowered by how much its adjacent segments match it above the
             random-pair level. 0 (default) turns it off: measured on Text+Berg, NTREX and the
@@ -78,6 +87,7 @@ class AlignConfig:
     skip_adapt: float = 3.5
     merge_penalty: float = 0.3
     length_weight: float = 0.5
+    short_len: float = 60.0
     margin: float = 0.0
     band: int = 8
     max_dense: int = 1500
@@ -104,6 +114,8 @@ class AlignConfig:
             v = getattr(self, name)
             if not (v == v and 0.0 <= v <= 10.0):
                 raise ConfigError(f"{name} must be between 0 and 10, got {v}")
+        if not (self.short_len == self.short_len and 0.0 <= self.short_len <= 10_000.0):
+            raise ConfigError(f"short_len must be between 0 and 10000, got {self.short_len}")
         if self.band < 1:
             raise ConfigError(f"band must be at least 1 segment, got {self.band}")
         if self.max_dense < 16:

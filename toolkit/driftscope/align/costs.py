@@ -22,6 +22,7 @@ import numpy as np
 
 from driftscope.align.anchors import AnchorBags, anchor_cost, slice_bags
 from driftscope.align.dp import Band, BeadType
+from driftscope.align.lengths import reliability, shrink_short
 
 _CHUNK = 512
 
@@ -220,6 +221,7 @@ class CostParams:
     length_weight: float  # weight of the |log length ratio| deviation
     margin: float = 0.0  # weight of the local neighbour margin (see margin_cos)
     anchor_weight: float = 0.0  # weight of 1 - anchor cosine (see align.anchors)
+    short_len: float = 0.0  # beads shorter than this (characters) have u scaled down
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +305,8 @@ def band_costs(
 ) -> list[np.ndarray]:
     """Bead costs for every node of ``band`` and every many-to-many type.
 
-    A bead costs ``u + merge_penalty * (n + m - 2)`` plus ``length_weight`` times
+    A bead costs ``u + merge_penalty * (n + m - 2)`` (``u`` scaled down for beads shorter
+    than ``short_len``, see :mod:`driftscope.align.lengths`) plus ``length_weight`` times
     ``|log(tgt chars / src chars) - log(document ratio)| - dev_true``, where ``u`` is the
     calibrated cost of its two concatenated spans (0 typical translation, 1 random pair) and
     ``dev_true`` the typical length mismatch of best matches (:class:`Calibration`). A skip
@@ -314,12 +317,8 @@ def band_costs(
         One (n + 1, band.width) float32 array per type (an empty (0, 0) array for 1-0/0-1);
         entries outside the band, for impossible beads or disabled windows are inf.
     """
-    src_win, tgt_win, src_norm, tgt_norm = (
-        sides.src_win,
-        sides.tgt_win,
-        sides.src_norm,
-        sides.tgt_norm,
-    )
+    src_win, tgt_win = sides.src_win, sides.tgt_win
+    src_norm, tgt_norm = sides.src_norm, sides.tgt_norm
     calib, src_len, tgt_len = sides.calib, sides.src_len, sides.tgt_len
     n_src = band.n_src
     width = band.width
@@ -352,11 +351,13 @@ def band_costs(
             if params.margin > 0:
                 cos = margin_cos(cos, _band_neighbours(sides, rows, c, n, m), nx, ny,
                                  params.margin)  # fmt: skip
-            raw = pair_cost(cos, nx, ny)
-            cost = calib.scale(raw) + params.merge_penalty * (n + m - 2)
+            u = calib.scale(pair_cost(cos, nx, ny))
+            ls = src_len[rows] - src_len[rows - n]
+            lt = tgt_len[c] - tgt_len[np.maximum(c - m, 0)]
+            if params.short_len > 0:
+                u = shrink_short(u, reliability(ls, lt, log_ratio, params.short_len))
+            cost = u + params.merge_penalty * (n + m - 2)
             if params.length_weight > 0:
-                ls = src_len[rows] - src_len[rows - n]
-                lt = tgt_len[c] - tgt_len[np.maximum(c - m, 0)]
                 dev = np.abs(np.log((lt + 1.0) / (ls[:, None] + 1.0)) - log_ratio)
                 dev = dev - calib.dev_true  # a typical pair's length term is 0
                 cost = cost + params.length_weight * dev

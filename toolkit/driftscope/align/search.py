@@ -50,7 +50,9 @@ def _downsample(x: np.ndarray) -> np.ndarray:
 
 
 def _params(cfg: AlignConfig) -> C.CostParams:
-    return C.CostParams(cfg.merge_penalty, cfg.length_weight, cfg.margin, cfg.anchor_weight)
+    return C.CostParams(
+        cfg.merge_penalty, cfg.length_weight, cfg.margin, cfg.anchor_weight, cfg.short_len
+    )
 
 
 def _bead_skip(beads: Sequence[Bead], cfg: AlignConfig) -> float:
@@ -198,7 +200,8 @@ def align_vectors(
 
     Args:
         src_vecs, tgt_vecs: (n, d), (m, d) float32 unit-norm segment vectors, n, m >= 1.
-        src_weights, tgt_weights: (n,), (m,) positive weights (character lengths); default 1.
+        src_weights, tgt_weights: (n,), (m,) positive weights (character lengths); default 1,
+            and then ``cfg.short_len`` is off (there are no lengths to call short).
         src_par, tgt_par: paragraph number of each segment, or None.
     """
     return _align(src_vecs, tgt_vecs, cfg, rng, src_weights, tgt_weights, src_par, tgt_par,
@@ -250,6 +253,8 @@ def _align(
     n, m = len(src_vecs), len(tgt_vecs)
     if n == 0 or m == 0:
         raise AlignmentError(f"cannot align an empty document ({n} x {m} segments)")
+    if src_w is None or tgt_w is None:  # unit weights are not lengths: no short beads
+        cfg = cfg.replace(short_len=0.0)
     src_w = np.ones(n) if src_w is None else np.asarray(src_w, np.float64)
     tgt_w = np.ones(m) if tgt_w is None else np.asarray(tgt_w, np.float64)
     cuts = _paragraph_cuts(src_par, tgt_par) if cfg.use_paragraphs else []

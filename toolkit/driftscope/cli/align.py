@@ -120,6 +120,10 @@ _H = {
     " 1-1 pairs over merges.",
     "length": "How much a length mismatch between the two sides of a bead, beyond the usual"
     " one, counts against it (0 ignores length).",
+    "short_len": "Beads shorter than this many characters (mean of both sides) have their"
+    " cost pulled toward a typical pair's (about length / this), never below a random pair's:"
+    " a short line's similarity is noisy, so a loose short pair is not glued to its"
+    " neighbours or split into an omission and an addition (0 turns it off).",
     "margin": "Weight of the neighbour margin: lower a pair's similarity by how well the"
     " sentences next to it match too (0, the default, turns it off).",
     "anchors": "Weight of lexical anchors: numbers and capitalised names found in both"
@@ -165,6 +169,9 @@ def align_cmd(
     length_weight: Annotated[
         float, typer.Option("--length-weight", help=_H["length"], callback=_WEIGHT)
     ] = 0.5,
+    short_len: Annotated[
+        float, typer.Option("--short-len", help=_H["short_len"], callback=in_range(0, 10_000))
+    ] = 60.0,
     margin: Annotated[float, typer.Option("--margin", help=_H["margin"], callback=_WEIGHT)] = 0.0,
     anchor_weight: Annotated[
         float, typer.Option("--anchor-weight", help=_H["anchors"], callback=_WEIGHT)
@@ -184,7 +191,7 @@ def align_cmd(
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     cfg = AlignConfig(
         max_bead=max_bead, skip=skip, skip_adapt=skip_adapt, merge_penalty=merge_penalty,
-        length_weight=length_weight, margin=margin, band=band, embed=embed,
+        length_weight=length_weight, short_len=short_len, margin=margin, band=band, embed=embed,
         use_paragraphs=not no_paragraphs, seed=seed, anchor_weight=anchor_weight,
     )  # fmt: skip
     if out is not None:  # before any reading, embedding or aligning
