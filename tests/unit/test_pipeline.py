@@ -50,3 +50,35 @@ def test_manifest_run_is_deterministic_and_round_trips() -> None:
         assert [i for b in comp.beads for i in b.src] == list(range(len(src.segments)))
         assert [j for b in comp.beads for j in b.tgt] == list(range(len(tgt.segments)))
         assert len(comp.scores) == len(comp.beads)
+
+
+def test_run_signature_records_the_code_of_the_rules(tmp_path) -> None:
+    """Set phrases and cue tables live in code: the signature carries a digest of the flag
+    rules and of the aligner, which changes when a module does."""
+    import re
+
+    from driftscope import pipeline
+    from driftscope.pipeline import PipelineConfig, run_signature
+
+    sig = run_signature(PipelineConfig(model="hash"), get_encoder("hash"))
+    assert re.fullmatch(r"[0-9a-f]{12}", str(sig.flag["rules"]))
+    assert re.fullmatch(r"[0-9a-f]{12}", str(sig.align["code"]))
+    assert sig.flag["rules"] != sig.align["code"]
+    assert run_signature(PipelineConfig(model="hash"), get_encoder("hash")) == sig
+    # the digest follows the bytes of the modules it covers
+    pkg = tmp_path / "pkg"
+    (pkg / "quality").mkdir(parents=True)
+    (pkg / "quality" / "a.py").write_text("X = 1\n", encoding="utf-8")
+    fake = pkg / "pipeline.py"
+    fake.write_text("", encoding="utf-8")
+    orig = pipeline.__file__
+    try:
+        pipeline.__file__ = str(fake)
+        pipeline._code_digest.cache_clear()
+        one = pipeline._code_digest("quality")
+        (pkg / "quality" / "a.py").write_text("X = 2\n", encoding="utf-8")
+        pipeline._code_digest.cache_clear()
+        assert pipeline._code_digest("quality") != one
+    finally:
+        pipeline.__file__ = orig
+        pipeline._code_digest.cache_clear()

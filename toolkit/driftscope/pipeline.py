@@ -8,6 +8,7 @@ nothing; the CLI renders and writes. Every random step takes a generator derived
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,20 @@ def _package_versions() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4)
+def _code_digest(*parts: str) -> str:
+    """12 hex digits of sha256 over the modules of these subpackages (and their JSON tables):
+    set phrases, cue lists and time tables live in code, and the version string does not
+    change with them, so a resumed corpus run must not reuse rows made by other rules."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for part in parts:
+        for path in sorted([*(root / part).glob("*.py"), *(root / part).glob("*.json")]):
+            h.update(f"{part}/{path.name}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _signature(run: _Run) -> Signature:
     packages = dict(_package_versions())
     enc = run.encoder
@@ -172,7 +187,7 @@ def _signature(run: _Run) -> Signature:
         revision=getattr(enc, "revision", ""),
         prompt=enc.prompt,
         seed=run.cfg.seed,
-        align=run.cfg.align.as_signature(),
+        align={**run.cfg.align.as_signature(), "code": _code_digest("align")},
         flag={
             **run.cfg.flags.as_signature(),
             "min_severity": run.cfg.min_severity,
@@ -181,6 +196,7 @@ def _signature(run: _Run) -> Signature:
             # run must not reuse rows flagged under other values
             "probe_medium": PROBE_MEDIUM,
             "generic_quantile": GENERIC,
+            "rules": _code_digest("quality", "data"),
         },
         packages=packages,
     )
