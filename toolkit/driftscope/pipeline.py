@@ -192,8 +192,8 @@ def _signature(run: _Run) -> Signature:
             **run.cfg.flags.as_signature(),
             "min_severity": run.cfg.min_severity,
             "terms": run.cfg.terms,
-            # thresholds that live beside their mechanism, not in FlagConfig: a resumed corpus
-            # run must not reuse rows flagged under other values
+            # thresholds that live beside their mechanism, not in FlagConfig, spelled out for
+            # a reader (the rules digest below already changes with them)
             "probe_medium": PROBE_MEDIUM,
             "generic_quantile": GENERIC,
             "rules": _code_digest("quality", "data"),

@@ -190,13 +190,14 @@ def _language(e: BeadEvidence, base: dict[str, Any], c: _Ctx) -> Flag | None:
         and len(e.tgt_text) >= cfg.lang_min_chars
     )
     # a copy of names only ("Nanga Parbat , Cho Oyu , Gasherbrum .") reads so in any language
-    common = tx.has_common_word(e.tgt_text)
-    copied = same_text and len(e.tgt_text) >= cfg.lang_min_chars and common
+    copied = same_text and len(e.tgt_text) >= cfg.lang_min_chars and tx.has_common_word(e.tgt_text)
     if not (copied or wrong):
         return None
     # the source's language is "left untranslated" only when the target keeps the source's
     # words: a short translation langdetect takes for the source's language keeps none
-    in_src = copied or (e.tgt_lang == c.src_lang and e.tgt_in_src >= 0.5 and common)
+    in_src = copied or (
+        e.tgt_lang == c.src_lang and e.tgt_in_src >= 0.5 and tx.has_common_word(e.tgt_text)
+    )
     # langdetect confuses close languages of one script (ru/bg/uk, id/ms): another language in
     # the expected script is only low; the source's language is high
     sev = "high" if in_src else ("medium" if e.tgt_off_script else "low")
