@@ -16,7 +16,7 @@ from driftscope.ingest import (
     split_document,
     with_segment_languages,
 )
-from driftscope.ingest.langid import _detect
+from driftscope.ingest.langid import _MEMORY
 
 from tests.helpers import encode_cp1258, ntrex_lines
 
@@ -94,17 +94,19 @@ def test_langid_is_deterministic_and_cautious() -> None:
     texts = ntrex_lines("vi", 30)
     first = [detect_language(t) for t in texts]
     # a different order must not change any answer (fresh seeded detector per call)
-    _detect.cache_clear()
+    _MEMORY.clear()
     again = [detect_language(t) for t in reversed(texts)][::-1]
     assert first == again
     assert sum(lang == "vi" for lang, _ in first) >= 28
     assert detect_language("Lukashenko 2017") == ("", 0.0)
 
 
-def test_numpy_trial_loop_gives_langdetects_exact_probabilities() -> None:
-    """langid._detect_block replays langdetect's own loop: every probability bit-identical,
+def test_numpy_trial_loop_gives_langdetects_exact_probabilities(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """replay._detect_block(s) replay langdetect's own loop: every probability bit-identical,
     on NTREX lines (ru, vi, en), cuts of them, and German and French sentences."""
-    from driftscope.ingest import langid
+    from driftscope.ingest import langid, replay
     from langdetect.lang_detect_exception import LangDetectException
 
     texts = [t for lg in ("ru", "vi", "en") for t in ntrex_lines(lg, 15)]
@@ -112,6 +114,7 @@ def test_numpy_trial_loop_gives_langdetects_exact_probabilities() -> None:
         "Die Regierung hat am Dienstag neue Regeln für den Handel beschlossen.",
         "Le gouvernement a adopté mardi de nouvelles règles pour le commerce.",
         "Москва, 2017 - Lukashenko",
+        "2017 - 2018",
     ]
     factory = langid._factory()
 
@@ -120,13 +123,26 @@ def test_numpy_trial_loop_gives_langdetects_exact_probabilities() -> None:
         det.append(text)
         try:
             if fast:
-                langid._detect_block(det)
+                replay._detect_block(det)
             return [(x.lang, x.prob) for x in det.get_probabilities()]
         except LangDetectException:
             return None
 
     for text in texts:
         assert probabilities(text, True) == probabilities(text, False), text
+    # all of them side by side, in one lockstep and in several (a small row budget)
+    expected = [probabilities(t, False) for t in texts]
+    for budget in (replay.ROW_BUDGET, 300):
+        monkeypatch.setattr(replay, "ROW_BUDGET", budget)
+        dets = [factory.create() for _ in texts]  # type: ignore[attr-defined]
+        for det, text in zip(dets, texts, strict=True):
+            det.append(text)
+        ok = replay._detect_blocks(dets)
+        got = [
+            [(x.lang, x.prob) for x in det.get_probabilities()] if good else None
+            for det, good in zip(dets, ok, strict=True)
+        ]
+        assert got == expected
 
 
 def test_split_document_spans_paragraphs() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from driftscope.errors import InputError
 from driftscope.ingest.decode import read_text
-from driftscope.ingest.langid import count_letters, detect_language
+from driftscope.ingest.langid import count_letters, detect_language, detect_languages
 from driftscope.ingest.segment import split_document
 from driftscope.model import Document, Segment
 
@@ -167,10 +167,9 @@ def with_segment_languages(doc: Document) -> Document:
     """``doc`` with each segment's language detected: what ``detect_segments=True`` gives, for
     a caller that reads first and detects later (the pipeline starts loading its encoder in
     between)."""
-    segs = []
-    for seg in doc.segments:
-        lang, prob = detect_language(seg.text)
-        segs.append(replace(seg, lang=lang, lang_prob=prob))
+    found = detect_languages([seg.text for seg in doc.segments])
+    pairs = zip(doc.segments, found, strict=True)
+    segs = [replace(seg, lang=lang, lang_prob=p) for seg, (lang, p) in pairs]
     return replace(doc, segments=tuple(segs))
 
 
@@ -179,8 +178,8 @@ def document_from_texts(
 ) -> Document:
     """A Document from already segmented strings (API use and tests); one paragraph."""
     segs, pos = [], 0
-    for i, t in enumerate(texts):
-        segs.append(Segment(i, t, pos, pos + len(t), 0, *detect_language(t)))
+    for i, (t, found) in enumerate(zip(texts, detect_languages(texts), strict=True)):
+        segs.append(Segment(i, t, pos, pos + len(t), 0, *found))
         pos += len(t) + 1
     if not segs:
         raise InputError(f"{doc_id}: no segments")

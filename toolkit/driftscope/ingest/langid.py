@@ -7,12 +7,10 @@ a rerun does not detect again: per-segment detection was the largest cost of a w
 run on 300 NTREX lines (about 30 ms a segment on the 2-core machine). A cache that cannot be
 used is bypassed; it never changes an answer.
 
-A first (cold) run still detects every segment. langdetect's trial loop updates 55 language
-probabilities one Python float at a time for about 400 sampled n-grams a segment;
-:func:`_detect_block` runs the same loop on numpy rows: the same random draws in the same
-order, the same IEEE operations element by element and the same (Python ``sum``)
-normalisation, so every probability is bit-identical to langdetect's (a unit test compares
-them). On 600 NTREX lines it took 0.77 s instead of 1.1-1.2 s.
+A first (cold) run still detects every segment, with langdetect's own trial loop replayed
+on numpy rows for all the segments of a call side by side (:mod:`driftscope.ingest.replay`;
+bit-identical probabilities). On 600 NTREX lines (ru and en) detection took 1.03-1.11 s this
+way against 1.56-2.17 s one segment at a time (three runs each, same machine).
 """
 
 from __future__ import annotations
@@ -24,9 +22,11 @@ import logging
 import os
 import re
 import sqlite3
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+
+from driftscope.ingest.replay import REPLAYED, _detect_blocks
 
 log = logging.getLogger(__name__)
 
@@ -62,88 +62,80 @@ def detect_language(text: str, min_letters: int = MIN_LETTERS) -> tuple[str, flo
         (ISO 639-1 code such as ``"ru"``, probability in [0, 1]); ``("", 0.0)`` when the text
         has fewer than ``min_letters`` letters (numbers, names, very short lines).
     """
-    n = len(_LETTERS.findall(text))
-    if n < min_letters:
-        return "", 0.0
-    lang, prob = _detect(text)
-    if n < SHORT_LETTERS and prob < SHORT_MIN_PROB:
-        return "", 0.0
-    return lang, prob
+    return detect_languages([text], min_letters)[0]
 
 
-@lru_cache(maxsize=65536)
-def _detect(text: str) -> tuple[str, float]:
-    key = _key(text)
-    hit = _DISK.get(key)
-    if hit is not None:
-        return hit
-    out = _run_detector(text)
-    _DISK.put(key, out)
+def detect_languages(
+    texts: Sequence[str], min_letters: int = MIN_LETTERS
+) -> list[tuple[str, float]]:
+    """:func:`detect_language` of every text; the texts no cache holds are detected together
+    (:func:`_detect_blocks`), each exactly as it would be alone."""
+    counts = [count_letters(t) for t in texts]
+    wanted = [t for t, n in zip(texts, counts, strict=True) if n >= min_letters]
+    found = dict(zip(*_unique_detected(wanted), strict=True))
+    out = []
+    for text, n in zip(texts, counts, strict=True):
+        lang, prob = found[text] if n >= min_letters else ("", 0.0)
+        out.append(("", 0.0) if n < SHORT_LETTERS and prob < SHORT_MIN_PROB else (lang, prob))
     return out
 
 
-def _run_detector(text: str) -> tuple[str, float]:
+def _detect(text: str) -> tuple[str, float]:
+    """langdetect's (language, probability) of ``text``, unfiltered (cached)."""
+    return _unique_detected([text])[1][0]
+
+
+def _unique_detected(texts: Sequence[str]) -> tuple[list[str], list[tuple[str, float]]]:
+    """The distinct texts and their langdetect answers: this process's memory, the disk
+    cache, then one :func:`_run_detectors` call for the rest."""
+    uniq = list(dict.fromkeys(texts))
+    todo = {}
+    for text in uniq:
+        if text not in _MEMORY:
+            hit = _DISK.get(key := _key(text))
+            if hit is None:
+                todo[text] = key
+            else:
+                _MEMORY[text] = hit
+    if todo:
+        for (text, key), got in zip(todo.items(), _run_detectors(list(todo)), strict=True):
+            _DISK.put(key, got)
+            _MEMORY[text] = got
+    out = [_MEMORY[t] for t in uniq]
+    if len(_MEMORY) > 65536:
+        _MEMORY.clear()
+    return uniq, out
+
+
+_MEMORY: dict[str, tuple[str, float]] = {}  # this process's answers, before the disk cache
+
+
+def _run_detectors(texts: list[str]) -> list[tuple[str, float]]:
     from langdetect.lang_detect_exception import LangDetectException
 
     factory = _factory()
     # Each detector seeds its own random.Random from the factory seed at creation, so every
     # call is reproducible whatever ran before.
-    det = factory.create()  # type: ignore[attr-defined]
-    det.append(text)
-    try:
-        _detect_block(det)
-        probs = det.get_probabilities()
-    except LangDetectException:
-        return "", 0.0
-    if not probs:
-        return "", 0.0
-    top = probs[0]
-    lang = str(top.lang).split("-")[0]  # zh-cn -> zh
-    return lang, round(float(top.prob), 4)
-
-
-REPLAYED = "1.0.9"  # the langdetect whose loop _detect_block replays
-
-
-def _detect_block(det: Any) -> None:
-    """``langdetect.Detector._detect_block`` with numpy rows; sets ``det.langprob``.
-
-    Follows langdetect 1.0.9 step by step: ``random.gauss`` per trial, one ``random.choice``
-    per iteration, ``prob[i] *= weight + p[i]`` (one multiply-add per element, as numpy does
-    it), a convergence check every fifth iteration after normalising by Python's ``sum``.
-    """
-    if _version() != REPLAYED:
-        return  # another langdetect: its own loop runs (get_probabilities)
-    import numpy as np
-    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
-
-    det.cleaning_text()
-    ngrams = det._extract_ngrams()
-    if not ngrams:
-        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-    # one row per distinct n-gram; drawing from the list of row numbers consumes the random
-    # stream exactly as drawing from the n-grams does (choice draws an index either way)
-    rows: dict[str, int] = {}
-    picks = [rows.setdefault(w, len(rows)) for w in ngrams]
-    table = np.array([det.word_lang_prob_map[w] for w in rows], dtype=np.float64)
-    n = len(det.langlist)
-    langprob = np.zeros(n)
-    det.random.seed(det.seed)
-    choice = det.random.choice
-    for _ in range(det.n_trial):
-        prob = np.array(det.prior_map, float) if det.prior_map is not None else np.full(n, 1.0 / n)
-        alpha = det.alpha + det.random.gauss(0.0, 1.0) * det.ALPHA_WIDTH
-        factors = alpha / det.BASE_FREQ + table  # weight + p[i], element by element
-        i = 0
-        while True:
-            prob *= factors[choice(picks)]
-            if i % 5 == 0:
-                prob /= sum(prob.tolist())  # Python's sum, as langdetect normalises
-                if prob.max() > det.CONV_THRESHOLD or i >= det.ITERATION_LIMIT:
-                    break
-            i += 1
-        langprob += prob / det.n_trial
-    det.langprob = langprob.tolist()
+    dets = []
+    for text in texts:
+        det = factory.create()  # type: ignore[attr-defined]
+        det.append(text)
+        dets.append(det)
+    # another langdetect than the replayed one runs its own loop (get_probabilities)
+    ok = _detect_blocks(dets) if _version() == REPLAYED else [True] * len(dets)
+    out = []
+    for det, good in zip(dets, ok, strict=True):
+        try:
+            probs = det.get_probabilities() if good else []
+        except LangDetectException:
+            probs = []
+        if not probs:
+            out.append(("", 0.0))
+            continue
+        top = probs[0]
+        lang = str(top.lang).split("-")[0]  # zh-cn -> zh
+        out.append((lang, round(float(top.prob), 4)))
+    return out
 
 
 @lru_cache(maxsize=1)
