@@ -112,3 +112,22 @@ def test_a_number_word_is_judged_by_its_value_not_its_support() -> None:
     assert terms("Hearts, đội dẫn trước tám điểm") == []  # "tám" is eight
     assert terms("Hearts, đội dẫn trước 8 điểm") == []
     assert terms("Hearts, đội dẫn trước chín điểm") == ["medium"]  # nine: not the same number
+
+
+def test_chinese_time_words_are_found_without_spaces() -> None:
+    words = time_words("第二天早上，他给母亲打了电话。昨晚下雨，星期天晴。")
+    assert [(m.text, m.key) for m in words] == [
+        ("早上", "morning"),
+        ("昨晚", "evening|night|yesterday"),
+        ("星期天", "sunday"),
+    ]
+    assert time_words("夜总会很热闹。") == []  # a nightclub, not a night
+
+
+def test_invented_time_needs_a_source_language_with_time_words() -> None:
+    tgt = "The next morning, he called his mother."
+    assert invented_times("第二天早上，他给母亲打了电话。", tgt, "zh") == []
+    assert [m.text for m in invented_times("他给母亲打了电话。", tgt, "zh")] == ["morning"]
+    # Icelandic has no time words here: "morgun" cannot be read, so nothing is invented
+    assert invented_times("Næsta morgun hringdi hann í móður sína.", tgt, "is") == []
+    assert [m.text for m in invented_times("Hann hringdi í móður sína.", tgt, "")] == ["morning"]

@@ -309,7 +309,7 @@ def bead_evidence(
                     if s and f.key == src_script and _in_lang(f.text, src.lang, s)
                 ),
                 broken_compounds=tuple(broken_hyphens(t)[len(broken_hyphens(s)) :]) if s else (),
-                times_invented=tuple(invented_times(s, t)) if s else (),
+                times_invented=tuple(invented_times(s, t, src.lang)) if s else (),
                 reversals=tuple(reversals(s, t, src.lang, tgt.lang, st, tt)) if s and t else (),
             )
         )

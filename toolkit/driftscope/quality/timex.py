@@ -151,6 +151,38 @@ _RU_FORMS: dict[str, tuple[str, ...]] = {
     **{w: ("wednesday",) for w in "среду среды среда".split()},
 }
 
+# Chinese writes no spaces: these are found as substrings, longest first. Single characters
+# (夜 night, 晨 dawn, 今 now) are left out: they start other words (夜总会 nightclub).
+_ZH: dict[str, tuple[str, ...]] = {
+    **{w: ("morning",) for w in "早上 早晨 上午 清晨 今早 早间".split()},
+    "凌晨": ("morning", "night"),
+    **{w: ("noon",) for w in "中午 正午".split()},
+    **{w: ("afternoon",) for w in "下午 午后".split()},
+    "傍晚": ("evening",),
+    **{w: ("evening", "night") for w in "晚上 晚间 今晚 当晚 夜晚".split()},
+    "昨晚": ("evening", "night", "yesterday"),
+    **{w: ("night",) for w in "夜里 夜间 深夜 半夜 午夜 连夜".split()},
+    **{w: ("yesterday",) for w in "昨天 昨日".split()},
+    **{w: ("today",) for w in "今天 今日".split()},
+    **{w: ("tomorrow",) for w in "明天 明日".split()},
+    **{w: ("now",) for w in "现在 目前 此刻".split()},
+    **{w: ("day",) for w in "当天 这天 白天".split()},
+    **{
+        f"{pre}{d}": (day,)
+        for pre in ("星期", "周", "礼拜")
+        for d, day in zip(
+            "一二三四五六日天",
+            "monday tuesday wednesday thursday friday saturday sunday sunday".split(),
+            strict=True,
+        )  # fmt: skip
+    },
+}
+_ZH_LONGEST = sorted(_ZH, key=len, reverse=True)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Source languages whose time words the lists above hold: where the source is in another
+# language, "the source states no time" cannot be known, so nothing is called invented.
+TIME_LANGS = frozenset({"en", "de", "fr", "vi", "ru", "zh"})
+
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _MULTI = [
     (w, re.compile(rf"(?<!\w){re.escape(w)}(?!\w)"))
@@ -171,6 +203,15 @@ def time_words(text: str) -> list[Mention]:
             if not any(taken[m.start() : m.end()]):
                 found.append((m.start(), m.end(), _WORDS[phrase]))
                 taken[m.start() : m.end()] = [True] * (m.end() - m.start())
+    if _CJK.search(low):
+        for phrase in _ZH_LONGEST:
+            at = low.find(phrase)
+            while at >= 0:
+                end = at + len(phrase)
+                if not any(taken[at:end]):
+                    found.append((at, end, _ZH[phrase]))
+                    taken[at:end] = [True] * len(phrase)
+                at = low.find(phrase, end)
     for m in _TOKEN.finditer(low):
         if not any(taken[m.start() : m.end()]):
             found.append((m.start(), m.end(), _classes(m.group().replace("’", "'"))))
@@ -204,13 +245,17 @@ _VI_WEEKDAY = re.compile(
 )
 
 
-def invented_times(src: str, tgt: str) -> list[Mention]:
+def invented_times(src: str, tgt: str, src_lang: str = "") -> list[Mention]:
     """Parts of the day and relative days in ``tgt`` when ``src`` states no time at all.
 
     No time word, weekday or clock time in the source, yet the target says "the night before"
     or "this morning": the translation dated the event. Times the source does state are left
     alone (conversions between time zones and clock formats are routine in human translation).
+    A source in a language outside :data:`TIME_LANGS` (``src_lang``; "" = unknown, checked)
+    is never said to state no time.
     """
+    if src_lang and src_lang.split("-")[0] not in TIME_LANGS:
+        return []
     if time_words(src) or _CLOCK.search(src) or _VI_WEEKDAY.search(src) or _de_compound(src):
         return []
     return [m for m in time_words(tgt) if set(m.key.split("|")) <= INVENTED]
