@@ -97,21 +97,25 @@ def test_a_loop_is_medium_only_where_the_source_does_not_repeat() -> None:
 
 
 def test_a_number_word_is_judged_by_its_value_not_its_support() -> None:
-    from driftscope.quality.flags import rule_flags
+    from driftscope.quality.flags import FlagConfig, rule_flags
     from driftscope.quality.tokens import WordSupport
 
     tgt = "Hearts, who they trail by eight points"
     a = tgt.index("eight")
     sup = [[WordSupport(a, a + 5, "eight", 0.3, 0.3, -2.0)]]
 
-    def terms(src: str) -> list[str]:
-        fl = rule_flags([_bead(src, tgt)], "vi-en", "vi", "en", tgt_lang="en",  # type: ignore[list-item]
+    def terms(src: str, cfg: FlagConfig | None = None) -> list[str]:
+        fl = rule_flags([_bead(src, tgt)], "vi-en", "vi", "en", cfg or FlagConfig(), tgt_lang="en",  # type: ignore[list-item]
                         support=sup)  # fmt: skip
         return [f.severity for f in fl if f.kind == "suspicious_term"]
 
     assert terms("Hearts, đội dẫn trước tám điểm") == []  # "tám" is eight
     assert terms("Hearts, đội dẫn trước 8 điểm") == []
-    assert terms("Hearts, đội dẫn trước chín điểm") == ["medium"]  # nine: not the same number
+    assert terms("Hearts, đội dẫn trước chín điểm") == ["low"]  # nine: not the same number
+    # word support alone is medium only when asked for (term_medium), below term_support
+    assert terms("Hearts, đội dẫn trước chín điểm", FlagConfig(term_medium=True)) == ["medium"]
+    loose = FlagConfig(term_medium=True, term_support=-2.5)
+    assert terms("Hearts, đội dẫn trước chín điểm", loose) == ["low"]
 
 
 def test_chinese_time_words_are_found_without_spaces() -> None:
