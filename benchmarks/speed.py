@@ -1,7 +1,8 @@
 """Speed of the encoder backends and of the whole pipeline, in one run (issue 13).
 
     .venv/bin/python benchmarks/speed.py [--backends torch,onnx,onnx-int8]
-                                         [--pipeline onnx-int8] [--lines 300] [--rounds 1]
+                                         [--pipeline onnx] [--lines 300] [--rounds 1]
+                                         [--pipeline-rounds 3]
 
 1. Sentences per second of each backend (``get_encoder(backend=..., cache=False)``, model
    loaded and warmed up first) and of the peer, sentence-transformers fp32
@@ -15,7 +16,10 @@
 3. The ratio of each pipeline time to the time of embedding the input's sentences once with
    the same backend (measured here, cache off).
 
-Timings on a shared machine are noisy: compare the ratios, which come from the same run.
+Timings on a shared machine are noisy (on the 2-core VM, embedding the same 600 lines took
+4.0-6.4 s within one minute), so parts 2 and 3 run in ``--pipeline-rounds`` interleaved
+rounds: each round embeds both inputs once, then runs every command cold and warm; the
+result holds each round's times and ratios and their medians (the figures to compare).
 Writes benchmarks/results/speed.json.
 """
 
@@ -115,6 +119,31 @@ def pipeline_times(backend: str, ru: Path, en: Path, tmp: Path) -> dict[str, flo
     return out
 
 
+def pipeline_rounds(
+    backend: str, inputs: dict[str, list[str]], ru: Path, en: Path, tmp: Path, rounds: int
+) -> dict[str, object]:
+    """``rounds`` interleaved rounds of (embed each input once, every command cold and warm);
+    per round the times and ratios, and their medians."""
+    from statistics import median
+
+    per: list[dict[str, object]] = []
+    for r in range(rounds):
+        once = {k: embed_seconds([backend], v, 1, False)[backend] for k, v in inputs.items()}
+        (tmp / f"round{r}").mkdir()
+        times = pipeline_times(backend, ru, en, tmp / f"round{r}")
+        ratios = {k: round(v / once[k.split("_")[1]], 2) for k, v in times.items()}
+        per.append({"embed_once_seconds": {k: round(v, 2) for k, v in once.items()},
+                    "wall_seconds": times, "ratio_to_embed_once": ratios})  # fmt: skip
+        print(backend, f"round {r}: ratio to embedding the input once:", ratios, flush=True)
+
+    def med(field: str) -> dict[str, float]:
+        keys = per[0][field]  # type: ignore[index]
+        return {k: round(median(p[field][k] for p in per), 2) for k in keys}  # type: ignore[index]
+
+    fields = ("embed_once_seconds", "wall_seconds", "ratio_to_embed_once")
+    return {"rounds": per, **{f: med(f) for f in fields}}
+
+
 def machine() -> dict[str, object]:
     """The CPU the numbers come from: ONNX Runtime's kernels differ with AVX2 and AVX-512."""
     info: dict[str, object] = {"cores": os.cpu_count()}
@@ -139,6 +168,7 @@ def main() -> None:
     ap.add_argument("--pipeline", default=DEFAULT_BACKEND)
     ap.add_argument("--lines", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--pipeline-rounds", type=int, default=3)
     args = ap.parse_args()
     backends = args.backends.split(",")
     ru, en = ntrex_lines(args.lines)
@@ -160,16 +190,11 @@ def main() -> None:
         (tmp / "ru.txt").write_text("\n".join(ru) + "\n", encoding="utf-8")
         (tmp / "en.txt").write_text("\n".join(en) + "\n", encoding="utf-8")
         for b in args.pipeline.split(","):
-            once = {"ntrex": secs.get(b) or embed_seconds([b], texts, 1, False)[b],
-                    "corpus": embed_seconds([b], corpus, 1, False)[b]}  # fmt: skip
-            times = pipeline_times(b, tmp / "ru.txt", tmp / "en.txt", tmp)
-            ratios = {k: round(v / once[k.split("_")[1]], 2) for k, v in times.items()}
-            res["pipeline"][b] = {  # type: ignore[index]
-                "embed_once_seconds": {k: round(v, 2) for k, v in once.items()},
-                "wall_seconds": times,
-                "ratio_to_embed_once": ratios,
-            }
-            print(b, "ratio of pipeline time to embedding the input once:", ratios, flush=True)
+            got = pipeline_rounds(b, {"ntrex": texts, "corpus": corpus}, tmp / "ru.txt",
+                                  tmp / "en.txt", tmp, args.pipeline_rounds)  # fmt: skip
+            res["pipeline"][b] = got  # type: ignore[index]
+            print(b, "median ratio to embedding the input once:", got["ratio_to_embed_once"],
+                  flush=True)  # fmt: skip
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=1))
