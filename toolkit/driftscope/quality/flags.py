@@ -36,9 +36,8 @@ class FlagConfig:
     lang_prob: float = 0.9  # langdetect probability needed to call a segment wrong-language
     lang_min_chars: int = 25
     repetition: float = 0.15  # tgt bigram repetition above the source's by this much
-    # word support (calibrated) below term_support: a medium suspicious term, if term_medium.
-    # Off: every such flag on the dev sets (15, Text+Berg and ParIce) was on a faithful
-    # translation, and none was found on NTREX, MLQE-PE, the de-en rows or the bundled corpus
+    # word support below term_support: a medium suspicious term, if term_medium (off: all 15
+    # on the dev sets were on faithful Text+Berg and ParIce translations; README)
     term_medium: bool = False
     term_support: float = -0.8
     term_low: float = 0.1  # ... below this: low
@@ -104,8 +103,8 @@ class _Ctx:
 
 
 def _span(version: str, segs: tuple[int, ...], text: str, a: int = 0, b: int = -1) -> Span:
-    b = len(text) if b < 0 else b
-    return Span(version, segs[0] if segs else -1, a, b, text[a:b])
+    end = len(text) if b < 0 else b
+    return Span(version, segs[0] if segs else -1, a, end, text[a:end])
 
 
 def rule_flags(
@@ -121,10 +120,9 @@ def rule_flags(
 ) -> list[Flag]:
     """Apply every rule to every bead; ``support`` (per bead, may be empty) adds term flags.
 
-    ``same_script``: whether both documents are written in one script. Word support leans on
-    the lexical (lower-layer) token vectors, which only line up within a script: on clean
-    en->ru NTREX a third of the sentences got a term below the threshold, so across scripts
-    term flags stay ``low`` (shown with ``--severity low``).
+    ``same_script``: whether both documents are written in one script (word support leans on
+    lexical token vectors, which line up within a script only: on clean en->ru NTREX a third
+    of the sentences had a term below the threshold).
     """
     c = _Ctx(hop, src_version, tgt_version, cfg, src_lang, tgt_lang, support, same_script)
     flags: list[Flag] = []
@@ -365,8 +363,7 @@ def _reversal(e: BeadEvidence, base: dict[str, Any], c: _Ctx, low_sim: bool) -> 
 
 
 def _term_flags(e: BeadEvidence, c: _Ctx, low_sim: bool) -> list[Flag]:
-    """Suspicious terms: the target words of a bead least supported by its source (for a 0-1
-    bead, by the most similar source segment)."""
+    """The target words least supported by the bead's source (0-1: its closest source)."""
     cfg, support = c.cfg, c.support
     if support is None or not support[e.index] or low_sim or c.tgt_lang in _UNSPACED:
         return []
