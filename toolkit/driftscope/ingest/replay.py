@@ -89,7 +89,7 @@ class _Lockstep:
 
     def _draw(self, a: int) -> int:
         picks, below, size = self.draws[a]
-        return picks[below(size)]
+        return int(picks[below(size)])
 
     def _finish_trial(self, a: int) -> None:
         self.acc[a] += self.prob[a] / self.dets[a].n_trial
