@@ -13,12 +13,26 @@ from driftscope.quality import text as tx
         ("at 7:55", "в 7.55", [], []),
         ("٢٠١٧ and 3,5%", "2017 and 3.5%", [], []),  # Arabic-Indic digits, decimal comma
         ("two numbers 10 and 10", "one 10", ["10"], []),  # multiset
+        # Chinese numerals explain digits; digits before 万 / 亿 are multiples
+        ("有一百二十人参加。", "with 120 participants", [], []),
+        ("二〇一九年", "in 2019", [], []),
+        ("5万名支持者", "50,000 supporters", [], []),
+        ("5万名支持者", "5,000 supporters", ["5"], ["5,000"]),
+        ("有一百二十人参加。", "with 130 participants", [], ["130"]),
     ],
 )
 def test_number_mismatch(src: str, tgt: str, missing: list[str], extra: list[str]) -> None:
     m, e = tx.number_mismatch(src, tgt)
     assert [x.text for x in m] == missing
     assert [x.text for x in e] == extra
+
+
+def test_chinese_numeral_values() -> None:
+    from driftscope.quality.zhnum import numeral_value
+
+    cases = {"一百二十": 120, "五十万": 500000, "二〇一九": 2019, "十二": 12, "两千零五": 2005,
+             "一亿二千万": 120000000, "三百零五": 305, "万": None}  # fmt: skip
+    assert {k: numeral_value(k) for k in cases} == cases
 
 
 def test_number_spans_point_at_the_number() -> None:

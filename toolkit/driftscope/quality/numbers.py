@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from driftscope.quality.mention import Mention
+from driftscope.quality.zhnum import NUMERAL_RE, SCALE_AFTER, numeral_keys
 
 # A number: digits (any script, \d is Unicode-aware) with optional thousands groups and one
 # decimal part. "1 000,5", "1,000.5", "2017", "٢٠١٧" all match.
@@ -199,10 +200,11 @@ def find_numbers(text: str) -> list[Mention]:
     out += [d for d in _dates(text) if not any(a <= d.start < b for a, b in clock)]
     taken = [(m.start, m.end) for m in out]
     out += [
-        Mention(_norm_number(m.group()), m.group(), m.start(), m.end())
+        Mention(_scaled(_norm_number(m.group()), text[m.end() : m.end() + 1]), m.group(),
+                m.start(), m.end())
         for m in _NUM_RE.finditer(text)
         if not any(a <= m.start() < b for a, b in taken)
-    ]
+    ]  # fmt: skip
     for m in _MONTH_RE.finditer(text):
         n = _month(m.group(), text, m.start(), m.end())
         if n is not None:
@@ -210,9 +212,21 @@ def find_numbers(text: str) -> list[Mention]:
     return sorted(out, key=lambda x: x.start)
 
 
-# Small numbers written out (en, ru, vi, de, fr; Russian by stem). They only *explain* a
-# digit missing on the other side, never count as numbers of their own: "one", "ba", "năm"
-# have other meanings.
+def _scaled(key: str, after: str) -> str:
+    """``key`` times the Chinese 万 / 亿 written right after it ("5万" is 50000)."""
+    scale = SCALE_AFTER.get(after)
+    if scale is None:
+        return key
+    try:
+        v = float(key) * scale
+    except ValueError:
+        return key
+    return str(int(v)) if v.is_integer() else str(v)
+
+
+# Small numbers written out (en, ru, vi, de, fr; Russian by stem; and Chinese numerals,
+# zhnum). They only *explain* a digit missing on the other side, never count as numbers of
+# their own: "one", "ba", "năm", 一 (also "a", "together") have other meanings.
 _NUM_WORDS = {
     **dict.fromkeys("one один одна одно одного одной одну một ein eine eins un une".split(), 1),
     **dict.fromkeys("two два две двух двум hai zwei deux".split(), 2),
@@ -235,9 +249,10 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 
 def number_words(text: str) -> Counter[str]:
     """Keys of the numbers written out in ``text`` ("three" -> "3")."""
-    return Counter(
+    words = Counter(
         str(_NUM_WORDS[w.lower()]) for w in _WORD_RE.findall(text) if w.lower() in _NUM_WORDS
     )
+    return words + Counter(numeral_keys(text)) if NUMERAL_RE.search(text) else words
 
 
 def states_number_of(word: str, text: str) -> bool:
