@@ -180,6 +180,19 @@ def test_bead_length_ratio_is_one_definition_for_flags_and_reports() -> None:
     assert short == pytest.approx(np.log(11 / 21) - np.log(31 / 21))
 
 
+def test_short_documents_keep_the_raw_ratio_unless_one_side_is_a_dense_script() -> None:
+    from driftscope.quality.evidence import bead_length_ratios
+
+    en = ["Belarusian President Lukashenko met Putin in Minsk.", "Trump and Biden debated."]
+    beads = [Bead((0,), (0,)), Bead((1,), (1,))]
+    de = doc("t", "de", ["Lukaschenko traf Putin in Minsk.", "Trump und Biden debattierten."])
+    raw = bead_length_ratios(doc("s", "en", en), de, beads)
+    assert raw[0] == pytest.approx(np.log(33 / 52))  # fewer than five beads: no median
+    zh = doc("t", "zh", ["白俄罗斯总统卢卡申科在明斯克会见了普京。", "特朗普和拜登进行了辩论。"])
+    # a Chinese line holds more per character: with no median the ratio says nothing
+    assert np.isnan(bead_length_ratios(doc("s", "en", en), zh, beads)).all()
+
+
 def test_untranslated_repeat_of_a_translated_source_is_a_low_omission() -> None:
     # the relay repeats a photo caption; the MT translates it once: only the repeat is lost
     caption = "In the photo: the President of Belarus (Photo: AP / TASS)"

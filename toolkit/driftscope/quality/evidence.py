@@ -9,6 +9,7 @@ entities, languages, repetition, script mixing and broken sentence ends. Flag ru
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,8 +89,22 @@ def _relative_log_ratios(src_txt: Sequence[str], tgt_txt: Sequence[str]) -> np.n
         dtype=np.float64,
     )
     ok = np.isfinite(raw)
-    med = float(np.median(raw[ok])) if ok.sum() >= MIN_BEADS_FOR_MEDIAN else 0.0
-    return raw - med
+    if ok.sum() >= MIN_BEADS_FOR_MEDIAN:
+        return raw - float(np.median(raw[ok]))
+    if _dense("".join(src_txt)) != _dense("".join(tgt_txt)):
+        # a Chinese, Japanese or Korean side holds 2-4 times the content per character: with
+        # no median to learn the ratio from, the raw one says nothing (en -> zh is "0.4")
+        return np.full(len(raw), np.nan)
+    return raw
+
+
+_DENSE = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _dense(text: str) -> bool:
+    """Whether most letters of ``text`` are Han, kana or Hangul (dense scripts)."""
+    letters = sum(ch.isalpha() for ch in text)
+    return letters > 0 and len(_DENSE.findall(text)) > letters / 2
 
 
 def bead_length_ratios(src: Document, tgt: Document, beads: Sequence[Bead]) -> np.ndarray:
