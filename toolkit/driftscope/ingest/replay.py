@@ -67,11 +67,10 @@ class _Lockstep:
     """The trial loops of several detectors, one block of five iterations a step."""
 
     def __init__(self, lanes: Sequence[tuple[Any, list[int], Any]]) -> None:
+        import numpy as np
 
         self.dets = [d for d, _, _ in lanes]
         self.tables = [t for _, _, t in lanes]
-        import numpy as np
-
         self.off = np.cumsum([0] + [len(t) for t in self.tables]).tolist()
         # row numbers into ``factors``, where each lane's table lies from its offset on
         self.picks = [[o + p for p in lane[1]] for o, lane in zip(self.off, lanes, strict=False)]

@@ -9,7 +9,6 @@ entities, languages, repetition, script mixing and broken sentence ends. Flag ru
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from driftscope.model import Bead, Document
 from driftscope.quality import text as tx
 from driftscope.quality.calibrate import Baseline, fit_baseline, random_pair_cosines
 from driftscope.quality.entities import renderings
+from driftscope.quality.names import char_script
 from driftscope.quality.negation import Reversal, reversals
 from driftscope.quality.surface import broken_hyphens
 from driftscope.quality.timex import invented_times
@@ -98,13 +98,10 @@ def _relative_log_ratios(src_txt: Sequence[str], tgt_txt: Sequence[str]) -> np.n
     return raw
 
 
-_DENSE = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-
-
 def _dense(text: str) -> bool:
     """Whether most letters of ``text`` are Han, kana or Hangul (dense scripts)."""
-    letters = sum(ch.isalpha() for ch in text)
-    return letters > 0 and len(_DENSE.findall(text)) > letters / 2
+    scripts = [char_script(ch) for ch in text if ch.isalpha()]
+    return sum(sc in ("cjk", "hangul") for sc in scripts) > len(scripts) / 2
 
 
 def bead_length_ratios(src: Document, tgt: Document, beads: Sequence[Bead]) -> np.ndarray:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from driftscope.quality.mention import Mention
-from driftscope.quality.zhnum import NUMERAL_RE, SCALE_AFTER, numeral_keys
+from driftscope.quality.zhnum import SCALE_AFTER, numeral_keys
 
 # A number: digits (any script, \d is Unicode-aware) with optional thousands groups and one
 # decimal part. "1 000,5", "1,000.5", "2017", "٢٠١٧" all match.
@@ -249,10 +249,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 
 def number_words(text: str) -> Counter[str]:
     """Keys of the numbers written out in ``text`` ("three" -> "3")."""
-    words = Counter(
-        str(_NUM_WORDS[w.lower()]) for w in _WORD_RE.findall(text) if w.lower() in _NUM_WORDS
-    )
-    return words + Counter(numeral_keys(text)) if NUMERAL_RE.search(text) else words
+    words = [str(_NUM_WORDS[w.lower()]) for w in _WORD_RE.findall(text) if w.lower() in _NUM_WORDS]
+    return Counter(words + numeral_keys(text))
 
 
 def states_number_of(word: str, text: str) -> bool:

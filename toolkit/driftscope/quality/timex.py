@@ -151,7 +151,7 @@ _RU_FORMS: dict[str, tuple[str, ...]] = {
     **{w: ("wednesday",) for w in "среду среды среда".split()},
 }
 
-# Chinese writes no spaces: these are found as substrings, longest first. Single characters
+# Chinese writes no spaces: these are found as substrings (phrases of _MULTI). Single characters
 # (夜 night, 晨 dawn, 今 now) are left out: they start other words (夜总会 nightclub).
 _ZH: dict[str, tuple[str, ...]] = {
     **{w: ("morning",) for w in "早上 早晨 上午 清晨 今早 早间".split()},
@@ -177,17 +177,23 @@ _ZH: dict[str, tuple[str, ...]] = {
         )  # fmt: skip
     },
 }
-_ZH_LONGEST = sorted(_ZH, key=len, reverse=True)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Source languages whose time words the lists above hold: where the source is in another
 # language, "the source states no time" cannot be known, so nothing is called invented.
 TIME_LANGS = frozenset({"en", "de", "fr", "vi", "ru", "zh"})
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_MULTI = [
-    (w, re.compile(rf"(?<!\w){re.escape(w)}(?!\w)"))
-    for w in sorted((w for w in _WORDS if " " in w or "." in w), key=len, reverse=True)
-]  # longest first, each compiled once (there are more than re's cache holds)
+_MULTI = sorted(
+    [
+        *(
+            (w, _WORDS[w], re.compile(rf"(?<!\w){re.escape(w)}(?!\w)"))
+            for w in _WORDS
+            if " " in w or "." in w
+        ),
+        *((w, cls, re.compile(re.escape(w))) for w, cls in _ZH.items()),  # no word boundaries
+    ],
+    key=lambda p: len(p[0]),
+    reverse=True,
+)  # phrases, longest first, each compiled once (there are more than re's cache holds)
 
 
 def time_words(text: str) -> list[Mention]:
@@ -196,22 +202,13 @@ def time_words(text: str) -> list[Mention]:
     low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     found: list[tuple[int, int, tuple[str, ...]]] = []
     taken = [False] * len(text)
-    for phrase, rx in _MULTI:
+    for phrase, classes, rx in _MULTI:
         if phrase not in low:
             continue
         for m in rx.finditer(low):
             if not any(taken[m.start() : m.end()]):
-                found.append((m.start(), m.end(), _WORDS[phrase]))
+                found.append((m.start(), m.end(), classes))
                 taken[m.start() : m.end()] = [True] * (m.end() - m.start())
-    if _CJK.search(low):
-        for phrase in _ZH_LONGEST:
-            at = low.find(phrase)
-            while at >= 0:
-                end = at + len(phrase)
-                if not any(taken[at:end]):
-                    found.append((at, end, _ZH[phrase]))
-                    taken[at:end] = [True] * len(phrase)
-                at = low.find(phrase, end)
     for m in _TOKEN.finditer(low):
         if not any(taken[m.start() : m.end()]):
             found.append((m.start(), m.end(), _classes(m.group().replace("’", "'"))))
