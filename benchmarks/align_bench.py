@@ -201,8 +201,11 @@ def loso(sets: dict, enc, base: AlignConfig, grid: list[dict]) -> dict:
     table = []
     for over in grid:
         cfg = base.replace(**over)
-        f1 = {name: run_driftscope(docs, cfg, enc)["strict_f1"] for name, docs in sets.items()}
-        table.append({"params": over, "f1": f1})
+        runs = {name: run_driftscope(docs, cfg, enc) for name, docs in sets.items()}
+        f1 = {name: r["strict_f1"] for name, r in runs.items()}
+        # what the aligner asked the encoder for (sentences and windows; cache hits included)
+        asked = {name: [r["texts_embedded"], r["chars_embedded"]] for name, r in runs.items()}
+        table.append({"params": over, "f1": f1, "texts_chars": asked})
         print("grid", json.dumps(over), json.dumps(f1), flush=True)
     return select_loso(table)
 

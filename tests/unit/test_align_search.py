@@ -109,7 +109,7 @@ def test_config_validation(kw) -> None:
 
 def test_signature_is_json_native() -> None:
     sig = AlignConfig(skip=0.4).as_signature()
-    assert sig["skip"] == 0.4 and sig["max_bead"] == 6 and sig["embed"] == "band"
+    assert sig["skip"] == 0.4 and sig["max_bead"] == 6 and sig["embed"] == "path"
 
 
 class CountingEncoder(HashEncoder):

@@ -19,6 +19,7 @@ from driftscope.align import costs as C
 from driftscope.align.anchors import reverse_bags
 from driftscope.align.dp import Band, BeadType, forward
 from driftscope.align.result import Sides
+from driftscope.model import Bead
 
 
 def _reverse_windows(win: np.ndarray) -> np.ndarray:
@@ -97,3 +98,24 @@ def windows_to_embed(
         need_s[a - 1, ii] = True
         need_t[b - 1, cols[ii, ww]] = True
     return need_s, need_t
+
+
+def path_windows(
+    beads: Sequence[Bead], have_src: np.ndarray, have_tgt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Window cells of the many-to-many beads of a path that are not embedded yet.
+
+    Args:
+        beads: the path.
+        have_src, have_tgt: (K, n + 1) and (K, m + 1) bool, the cells embedded already.
+    Returns:
+        Masks of the same shapes (size-1 cells never set: segments are embedded already).
+    """
+    need_s, need_t = np.zeros_like(have_src), np.zeros_like(have_tgt)
+    for b in beads:
+        a, c = len(b.src), len(b.tgt)
+        if a > 1 and c:
+            need_s[a - 1, b.src[-1] + 1] = True
+        if c > 1 and a:
+            need_t[c - 1, b.tgt[-1] + 1] = True
+    return need_s & ~have_src, need_t & ~have_tgt

@@ -7,9 +7,10 @@
    ``max_dense`` segments, else coarse-to-fine (Vecalign): vectors are averaged pairwise until
    small, a 1-1/skip DP runs at the coarsest level, and each finer level searches a band of
    ``+-band`` around the upsampled path; time and memory grow linearly with length.
-2. Around the first-pass path, every bead that is not a confident 1-1 marks a region whose
-   concatenations are really embedded (``embed="band"``); a banded DP with those vectors gives
-   the final beads. ``embed="all"`` embeds every window (as Bertalign does), ``"none"`` none.
+2. In a band around the first-pass path, the concatenations of the many-to-many beads the best
+   path takes are embedded and the path solved again, until it takes only embedded windows
+   (``embed="path"``); ``"band"`` embeds at once every window whose bead could come within
+   ``delta`` of the optimum, ``"all"`` every window (as Bertalign does), ``"none"`` none.
 
 Paragraph breaks: when both sides have the same number of paragraphs no bead crosses a break
 (each paragraph pair is solved separately, with one shared calibration).
@@ -27,13 +28,14 @@ from driftscope.align import costs as C
 from driftscope.align.anchors import AnchorBags, anchor_bags
 from driftscope.align.config import AlignConfig
 from driftscope.align.dp import Band, band_dp, band_from_path, bead_types
-from driftscope.align.prune import windows_to_embed
+from driftscope.align.prune import path_windows, windows_to_embed
 from driftscope.align.result import Alignment, Sides, bead_similarities
 from driftscope.embed.windows import TextEncoder, encode_windows_sides, valid_mask
 from driftscope.errors import AlignmentError
 from driftscope.model import Bead
 
 log = logging.getLogger(__name__)
+PATH_ROUNDS = 8  # embed="path": rounds of embedding the path's windows before the last solve
 
 
 def _nodes(beads: Sequence[Bead]) -> np.ndarray:
@@ -126,6 +128,45 @@ def first_pass(
         nodes = _nodes(beads)
         log.debug("first pass level %d: %d x %d, band width %d", depth, len(s), len(t), band.width)
     return beads, sides
+
+
+def _embed_path(
+    approx: Sides, band: Band, types: tuple, cfg: AlignConfig, cuts: list[tuple[int, int]],
+    texts: tuple[list[str], list[str]], encoder: TextEncoder,
+    vecs: tuple[np.ndarray, np.ndarray], rng: np.random.Generator,
+) -> tuple[list[Bead], Sides, int]:  # fmt: skip
+    """``embed="path"``: solve, embed the windows of the path's many-to-many beads, solve again
+    with them (other windows keep their approximations), until the path uses only embedded
+    windows. After :data:`PATH_ROUNDS` rounds the approximations left are disabled for a last
+    solve, so no approximated window is ever part of the result.
+
+    Returns:
+        (beads, the sides they were solved on, the number of window cells embedded).
+    """
+    have = [np.zeros(approx.src_ok.shape, bool), np.zeros(approx.tgt_ok.shape, bool)]
+    real = [np.zeros_like(approx.src_win), np.zeros_like(approx.tgt_win)]
+    sides = approx
+    beads = _solve_cut(sides, band, types, cfg, cuts)
+    for _ in range(PATH_ROUNDS):
+        need = path_windows(beads, *have)
+        if not (need[0].any() or need[1].any()):
+            return beads, sides, int(have[0].sum() + have[1].sum())
+        got = encode_windows_sides([(texts[0], need[0]), (texts[1], need[1])], encoder, cfg.side)
+        for k, (arr, mask) in enumerate(got):
+            mask[0] = False
+            real[k][mask], have[k] = arr[mask], have[k] | mask
+        win = [np.where(h[..., None], r, w) for h, r, w in
+               zip(have, real, (approx.src_win, approx.tgt_win), strict=True)]  # fmt: skip
+        k_norm = cfg.n_samples // 4
+        sides = replace(approx, src_win=win[0], tgt_win=win[1],
+                        src_norm=C.hub_norms(win[0], vecs[1], rng, k_norm),
+                        tgt_norm=C.hub_norms(win[1], vecs[0], rng, k_norm))  # fmt: skip
+        beads = _solve_cut(sides, band, types, cfg, cuts)
+    for k, ok in enumerate((sides.src_ok, sides.tgt_ok)):
+        have[k][0] = ok[0]
+    sides = replace(sides, src_ok=sides.src_ok & have[0], tgt_ok=sides.tgt_ok & have[1])
+    n_cells = int(have[0][1:].sum() + have[1][1:].sum())
+    return _solve_cut(sides, band, types, cfg, cuts), sides, n_cells
 
 
 def pairable_windows(texts: Sequence[str], side: int) -> np.ndarray:
@@ -275,7 +316,11 @@ def _align(
             beads = _solve_cut(sides, band_from_path(_nodes(beads), n, m, cfg.band), types,
                                cfg, cuts)  # fmt: skip
     n_embedded = 0
-    if texts is not None and encoder is not None and cfg.embed != "none":
+    if texts is not None and encoder is not None and cfg.embed == "path":
+        band = band_from_path(_nodes(beads), n, m, cfg.band)
+        beads, sides, n_embedded = _embed_path(sides, band, types, cfg, cuts, texts, encoder,
+                                               (src_vecs, tgt_vecs), rng)  # fmt: skip
+    elif texts is not None and encoder is not None and cfg.embed != "none":
         band = band_from_path(_nodes(beads), n, m, cfg.band)
         need_s = need_t = None
         if cfg.embed == "band":

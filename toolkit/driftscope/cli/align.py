@@ -131,9 +131,10 @@ _H = {
     " sit partly in a neighbouring sentence is pushed to merge with it (0 turns it off).",
     "band": "How far, in sentences, the final search may stray from the first pass's path."
     " Wider is slower but forgives a poor first pass.",
-    "embed": "Which joined neighbouring sentences get embedded: band (only those the final"
-    " search can still pick; default), all (every one, as Bertalign does; slow), none"
-    " (approximated from single sentences; fastest).",
+    "embed": "Which joined neighbouring sentences get embedded: path (those the best"
+    " alignment takes, solved again until it takes only embedded ones; default), band (all"
+    " those the final search could still pick), all (every one, as Bertalign does; slow),"
+    " none (approximated from single sentences; fastest).",
     "no_par": "Let beads cross paragraph breaks even when both sides have the same number of"
     " paragraphs.",
     "seed": "Seed of the random sampling that calibrates costs.",
@@ -177,7 +178,7 @@ def align_cmd(
         float, typer.Option("--anchor-weight", help=_H["anchors"], callback=_WEIGHT)
     ] = 0.25,
     band: Annotated[int, typer.Option("--band", help=_H["band"], callback=in_range(1))] = 8,
-    embed: Annotated[str, typer.Option("--embed", help=_H["embed"])] = "band",
+    embed: Annotated[str, typer.Option("--embed", help=_H["embed"])] = "path",
     no_paragraphs: Annotated[bool, typer.Option("--no-paragraphs", help=_H["no_par"])] = False,
     seed: Annotated[int, typer.Option("--seed", help=_H["seed"], callback=in_range(0))] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
