@@ -131,6 +131,22 @@ def test_align_texts_embeds_each_text_once_and_few_windows() -> None:
     assert res.n_embedded_windows < 20  # identical texts: almost nothing but sentences
 
 
+def test_path_mode_embeds_the_windows_of_the_merges_it_keeps() -> None:
+    src = [f"alpha{k} beta{k} gamma{k} delta{k} epsilon{k}" for k in range(30)]
+    tgt = [s.upper() for s in src[:12]] + [f"{src[12]} {src[13]}".upper()]
+    tgt += [s.upper() for s in src[14:]]
+    by_mode = {}
+    for mode in ("path", "band"):
+        enc = CountingEncoder()
+        res = align(src, tgt, enc, AlignConfig(embed=mode))
+        by_mode[mode] = ([(b.src, b.tgt) for b in res.beads], res.n_embedded_windows, enc.seen)
+    beads, n_windows, seen = by_mode["path"]
+    assert ((12, 13), (12,)) in beads and beads == by_mode["band"][0]
+    assert f"{src[12]} {src[13]}" in seen  # the merge on the path was really embedded
+    assert 1 <= n_windows <= by_mode["band"][1]  # and no more windows than band
+    assert len(seen) == len(set(seen))  # each text once, over all the rounds
+
+
 def test_empty_side_raises() -> None:
     with pytest.raises(AlignmentError):
         align([], ["a"], HashEncoder())
