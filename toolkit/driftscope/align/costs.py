@@ -281,14 +281,17 @@ class Sides:
         tgt: np.ndarray,
         rng: np.random.Generator,
         n_samples: int,
+        keep_approx: bool = False,
     ) -> Sides:
-        """Use embedded windows where ``mask_*`` is True; other windows beyond size 1 are
+        """Use embedded windows where ``mask_*`` is True. Other windows beyond size 1 are
         disabled (their beads were pruned, and approximations must not compete with
-        embeddings)."""
+        embeddings), unless ``keep_approx`` (``embed="path"``: they are embedded once taken)."""
         src_win = np.where(mask_src[..., None], real_src, self.src_win)
         tgt_win = np.where(mask_tgt[..., None], real_tgt, self.tgt_win)
-        src_ok, tgt_ok = mask_src.copy(), mask_tgt.copy()
-        src_ok[0], tgt_ok[0] = self.src_ok[0], self.tgt_ok[0]
+        src_ok, tgt_ok = self.src_ok, self.tgt_ok
+        if not keep_approx:
+            src_ok, tgt_ok = mask_src.copy(), mask_tgt.copy()
+            src_ok[0], tgt_ok[0] = self.src_ok[0], self.tgt_ok[0]
         return replace(
             self,
             src_win=src_win,

@@ -155,17 +155,13 @@ def _embed_path(
         for k, (arr, mask) in enumerate(got):
             mask[0] = False
             real[k][mask], have[k] = arr[mask], have[k] | mask
-        win = [np.where(h[..., None], r, w) for h, r, w in
-               zip(have, real, (approx.src_win, approx.tgt_win), strict=True)]  # fmt: skip
-        k_norm = cfg.n_samples // 4
-        sides = replace(approx, src_win=win[0], tgt_win=win[1],
-                        src_norm=C.hub_norms(win[0], vecs[1], rng, k_norm),
-                        tgt_norm=C.hub_norms(win[1], vecs[0], rng, k_norm))  # fmt: skip
+        sides = approx.with_real_windows(real[0], have[0], real[1], have[1], *vecs, rng,
+                                         cfg.n_samples // 4, keep_approx=True)  # fmt: skip
         beads = _solve_cut(sides, band, types, cfg, cuts)
+    n_cells = int(have[0].sum() + have[1].sum())
     for k, ok in enumerate((sides.src_ok, sides.tgt_ok)):
         have[k][0] = ok[0]
     sides = replace(sides, src_ok=sides.src_ok & have[0], tgt_ok=sides.tgt_ok & have[1])
-    n_cells = int(have[0][1:].sum() + have[1][1:].sum())
     return _solve_cut(sides, band, types, cfg, cuts), sides, n_cells
 
 
@@ -316,24 +312,24 @@ def _align(
             beads = _solve_cut(sides, band_from_path(_nodes(beads), n, m, cfg.band), types,
                                cfg, cuts)  # fmt: skip
     n_embedded = 0
-    if texts is not None and encoder is not None and cfg.embed == "path":
+    if texts is not None and encoder is not None and cfg.embed != "none":
         band = band_from_path(_nodes(beads), n, m, cfg.band)
-        beads, sides, n_embedded = _embed_path(sides, band, types, cfg, cuts, texts, encoder,
-                                               (src_vecs, tgt_vecs), rng)  # fmt: skip
-    elif texts is not None and encoder is not None and cfg.embed != "none":
-        band = band_from_path(_nodes(beads), n, m, cfg.band)
-        need_s = need_t = None
-        if cfg.embed == "band":
-            need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), cfg.skip,
-                                              cfg.delta)  # fmt: skip
-        (real_s, mask_s), (real_t, mask_t) = encode_windows_sides(
-            [(texts[0], need_s), (texts[1], need_t)], encoder, cfg.side
-        )
-        mask_s[0], mask_t[0] = False, False
-        n_embedded = int(mask_s.sum() + mask_t.sum())
-        sides = sides.with_real_windows(real_s, mask_s, real_t, mask_t, src_vecs, tgt_vecs, rng,
-                                        cfg.n_samples // 4)  # fmt: skip
-        beads = _solve_cut(sides, band, types, cfg, cuts)
+        if cfg.embed == "path":
+            beads, sides, n_embedded = _embed_path(sides, band, types, cfg, cuts, texts,
+                                                   encoder, (src_vecs, tgt_vecs), rng)  # fmt: skip
+        else:
+            need_s = need_t = None
+            if cfg.embed == "band":
+                need_s, need_t = windows_to_embed(sides, band, types, _params(cfg), cfg.skip,
+                                                  cfg.delta)  # fmt: skip
+            (real_s, mask_s), (real_t, mask_t) = encode_windows_sides(
+                [(texts[0], need_s), (texts[1], need_t)], encoder, cfg.side
+            )
+            mask_s[0], mask_t[0] = False, False
+            n_embedded = int(mask_s.sum() + mask_t.sum())
+            sides = sides.with_real_windows(real_s, mask_s, real_t, mask_t, src_vecs, tgt_vecs,
+                                            rng, cfg.n_samples // 4)  # fmt: skip
+            beads = _solve_cut(sides, band, types, cfg, cuts)
     sims, cosines = bead_similarities(beads, sides, cfg.margin)
     if n == 1 and m == 1:
         # one segment a side: the only pair is the true one, so there is no random pairing to

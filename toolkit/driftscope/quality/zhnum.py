@@ -14,7 +14,7 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _BIG = {"万": 10**4, "亿": 10**8}
 NUMERAL_RE = re.compile("[" + "".join([*_DIGITS, *_UNITS, *_BIG]) + "]+")
-SCALE_AFTER = {"万": 10**4, "亿": 10**8}  # after digits: "5万", "1.5亿"
+SCALE_AFTER = _BIG  # the multiple a big unit right after digits makes: "5万", "1.5亿"
 
 
 def numeral_value(s: str) -> int | None:
