@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from driftscope.embed.onnx_export import OUTPUT_LAYERS
+from driftscope.embed.subvocab import Encoded, SubvocabTokenizer
 from driftscope.errors import EncoderUnavailableError
 
 TOKEN_LAYERS = OUTPUT_LAYERS
@@ -23,17 +24,14 @@ MAX_TOKENS = 512
 class FolderTokenizer:
     """The folder's ``tokenizer.json`` through ``tokenizers`` (no transformers), truncated to
     :data:`MAX_TOKENS` like the sentence-transformers model; ids and offsets as its fast
-    tokenizer gives them."""
+    tokenizer gives them, from vocabularies cut to each call's texts
+    (:mod:`driftscope.embed.subvocab`: the same tokens, without the 0.9 s load)."""
 
     def __init__(self, folder: Path) -> None:
-        from tokenizers import Tokenizer
+        self.tok = SubvocabTokenizer(folder, MAX_TOKENS)
 
-        self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tok.no_padding()
-        self.tok.enable_truncation(MAX_TOKENS)
-
-    def tokenize(self, texts: list[str]) -> list[Any]:
-        return list(self.tok.encode_batch(texts)) if texts else []
+    def tokenize(self, texts: list[str]) -> list[Encoded]:
+        return self.tok.tokenize(texts)
 
 
 class TorchRunner(FolderTokenizer):
