@@ -116,10 +116,15 @@ def test_numpy_trial_loop_gives_langdetects_exact_probabilities(
         "Москва, 2017 - Lukashenko",
         "2017 - 2018",
     ]
-    factory = langid._factory()
+    from langdetect import detector_factory
+
+    factory = langid._factory()  # the compiled profiles (replay.compiled_factory)
+    detector_factory.init_factory()
+    own = detector_factory._factory  # langdetect's own, for its own loop
+    assert isinstance(next(iter(factory.word_lang_prob_map.values())), int)
 
     def probabilities(text: str, fast: bool) -> list[tuple[str, float]] | None:
-        det = factory.create()  # type: ignore[attr-defined]
+        det = (factory if fast else own).create()  # type: ignore[attr-defined]
         det.append(text)
         try:
             if fast:
@@ -143,6 +148,34 @@ def test_numpy_trial_loop_gives_langdetects_exact_probabilities(
             for det, good in zip(dets, ok, strict=True)
         ]
         assert got == expected
+
+
+def test_compiled_profiles_are_langdetects_own_and_recompiled_when_stale(tmp_path: Path) -> None:
+    import json
+
+    import numpy as np
+    from driftscope.ingest import replay
+    from langdetect import detector_factory
+
+    detector_factory.init_factory()
+    own = detector_factory._factory
+    folder = tmp_path / "profiles"
+    first = replay.compiled_factory(folder)
+    assert (folder / "table.npy").exists()
+    again = replay.compiled_factory(folder)  # from the files this time
+    for fac in (first, again):
+        assert fac.langlist == own.langlist
+        table = replay._profile_table(fac.word_lang_prob_map)
+        grams = list(own.word_lang_prob_map)
+        for gram in ["a", "ст", " th", *grams[:: len(grams) // 50]]:
+            assert np.array_equal(table.rows([gram])[0], np.array(own.word_lang_prob_map[gram]))
+    meta = json.loads((folder / "langs.json").read_text(encoding="utf-8"))
+    meta["files"] = meta["files"][::-1]  # listed in another order: compiled again
+    (folder / "langs.json").write_text(json.dumps(meta), encoding="utf-8")
+    (folder / "grams.txt").write_text("truncated", encoding="utf-8")
+    fresh = replay.compiled_factory(folder)
+    assert len(fresh.word_lang_prob_map) == len(own.word_lang_prob_map)
+    assert json.loads((folder / "langs.json").read_text(encoding="utf-8"))["files"] != meta["files"]
 
 
 def test_split_document_spans_paragraphs() -> None:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from driftscope.ingest.replay import REPLAYED, _detect_blocks
+from driftscope.ingest.replay import REPLAYED, _detect_blocks, compiled_factory
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,20 @@ SEED = 0
 
 @lru_cache(maxsize=1)
 def _factory() -> object:
+    """The seeded DetectorFactory, its profiles loaded once: compiled in the user cache for
+    the replayed langdetect (:func:`~driftscope.ingest.replay.compiled_factory`), else
+    langdetect's own."""
     from langdetect.detector_factory import DetectorFactory, init_factory
 
-    init_factory()
     DetectorFactory.seed = SEED
+    if _version() == REPLAYED:
+        compiled = compiled_factory(_cache_home() / f"langdetect-{REPLAYED}-profiles")
+        if compiled is not None:
+            return compiled
+    init_factory()
     from langdetect import detector_factory
 
-    return detector_factory._factory  # the profiles loaded once
+    return detector_factory._factory
 
 
 def count_letters(text: str) -> int:
