@@ -48,13 +48,18 @@ def _factory() -> object:
 
     DetectorFactory.seed = SEED
     if _version() == REPLAYED:
-        compiled = compiled_factory(_cache_home() / f"langdetect-{REPLAYED}-profiles")
+        compiled = compiled_factory(compiled_profiles())
         if compiled is not None:
             return compiled
     init_factory()
     from langdetect import detector_factory
 
     return detector_factory._factory
+
+
+def compiled_profiles() -> Path:
+    """Where langdetect's profiles are compiled (user cache, like the model folder)."""
+    return _cache_home() / f"langdetect-{REPLAYED}-profiles"
 
 
 def count_letters(text: str) -> int:
