@@ -118,13 +118,19 @@ def save(row: dict[str, object]) -> None:
 
 
 def cold_home(tmp: Path, name: str) -> Path:
-    """An empty DRIFTSCOPE_HOME (no embedding, token or language cache) with the built models."""
+    """An empty DRIFTSCOPE_HOME (no embedding, token or language cache) with the built models
+    and langdetect's compiled profiles (both built once per installation)."""
     from driftscope.embed import build_e5
+    from driftscope.ingest import langid
 
     home = tmp / f"home-{name}"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
     (home / "models").symlink_to(build_e5.model_dir().parent, target_is_directory=True)
+    langid.detect_language("compile the profiles once, like the model folder's exports")
+    profiles = langid.compiled_profiles()
+    if profiles.is_dir():
+        (home / profiles.name).symlink_to(profiles, target_is_directory=True)
     return home
 
 
