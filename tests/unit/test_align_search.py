@@ -76,13 +76,14 @@ def test_paragraph_breaks_are_respected_when_counts_match() -> None:
     # Shuffle-free but deliberately misleading paragraphs: every bead must stay inside one.
     sp = [0 if i < 20 else 1 for i in range(len(src))]
     tp = [0 if j < 25 else 1 for j in range(len(tgt))]
-    res = align_vectors(src, tgt, AlignConfig(), np.random.default_rng(0), src_par=sp, tgt_par=tp)
+    cfg = AlignConfig(use_paragraphs=True)
+    res = align_vectors(src, tgt, cfg, np.random.default_rng(0), src_par=sp, tgt_par=tp)
     for b in res.beads:
         assert len({sp[i] for i in b.src} | {tp[j] for j in b.tgt}) <= 1
     free = align_vectors(
         src,
         tgt,
-        AlignConfig(use_paragraphs=False),
+        AlignConfig(),  # the default lets beads cross them
         np.random.default_rng(0),
         src_par=sp,
         tgt_par=tp,

@@ -135,8 +135,8 @@ _H = {
     " alignment takes, solved again until it takes only embedded ones; default), band (all"
     " those the final search could still pick), all (every one, as Bertalign does; slow),"
     " none (approximated from single sentences; fastest).",
-    "no_par": "Let beads cross paragraph breaks even when both sides have the same number of"
-    " paragraphs.",
+    "par": "Never let a bead cross a paragraph break when both sides have the same number of"
+    " paragraphs (off by default: no dev set could show that it helps).",
     "seed": "Seed of the random sampling that calibrates costs.",
 }
 
@@ -179,7 +179,7 @@ def align_cmd(
     ] = 0.25,
     band: Annotated[int, typer.Option("--band", help=_H["band"], callback=in_range(1))] = 8,
     embed: Annotated[str, typer.Option("--embed", help=_H["embed"])] = "path",
-    no_paragraphs: Annotated[bool, typer.Option("--no-paragraphs", help=_H["no_par"])] = False,
+    paragraphs: Annotated[bool, typer.Option("--paragraphs", help=_H["par"])] = False,
     seed: Annotated[int, typer.Option("--seed", help=_H["seed"], callback=in_range(0))] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
     backend: BackendOption = None,
@@ -193,7 +193,7 @@ def align_cmd(
     cfg = AlignConfig(
         max_bead=max_bead, skip=skip, skip_adapt=skip_adapt, merge_penalty=merge_penalty,
         length_weight=length_weight, short_len=short_len, margin=margin, band=band, embed=embed,
-        use_paragraphs=not no_paragraphs, seed=seed, anchor_weight=anchor_weight,
+        use_paragraphs=paragraphs, seed=seed, anchor_weight=anchor_weight,
     )  # fmt: skip
     if out is not None:  # before any reading, embedding or aligning
         check_output_path(out, [src, tgt])
