@@ -42,6 +42,7 @@ from pathlib import Path
 import _ntrex
 import _synthetic
 import pyarrow.parquet as pq
+from _homes import cold_home
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "corpus_bench.json"
@@ -115,23 +116,6 @@ def save(row: dict[str, object]) -> None:
             ratio = float(big[f"{engine}_peak_mb"]) / float(small[f"{engine}_peak_mb"])
             result[f"{engine}_peak_growth_1k_to_10k"] = round(ratio, 3)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-
-
-def cold_home(tmp: Path, name: str) -> Path:
-    """An empty DRIFTSCOPE_HOME (no embedding, token or language cache) with the built models
-    and langdetect's compiled profiles (both built once per installation)."""
-    from driftscope.embed import build_e5
-    from driftscope.ingest import langid
-
-    home = tmp / f"home-{name}"
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir()
-    (home / "models").symlink_to(build_e5.model_dir().parent, target_is_directory=True)
-    langid.detect_language("compile the profiles once, like the model folder's exports")
-    profiles = langid.compiled_profiles()
-    if profiles.is_dir():
-        (home / profiles.name).symlink_to(profiles, target_is_directory=True)
-    return home
 
 
 @contextlib.contextmanager

@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _homes import cold_home
+
 ROOT = Path(__file__).resolve().parents[1]
 NTREX = ROOT / ".." / "shared" / "data" / "align" / "ntrex128-en-ru-vi-dev"
 CORPUS = ROOT / "corpora" / "nato-lukashenko"
@@ -98,12 +100,6 @@ def cli(args: list[str], home: Path) -> float:
 
 def pipeline_times(backend: str, ru: Path, en: Path, tmp: Path) -> dict[str, float]:
     """Cold and warm wall time of flags/report on the corpus and the NTREX pair."""
-    from driftscope.embed import build_e5
-    from driftscope.ingest import langid
-
-    models = build_e5.model_dir().parent
-    langid.detect_language("compile the profiles once, like the model folder's exports")
-    profiles = langid.compiled_profiles()
     pair = [str(ru), str(en)]
     cmds = {
         "flags_corpus": ["flags", str(CORPUS), "-o", str(tmp / "f.txt")],
@@ -115,10 +111,7 @@ def pipeline_times(backend: str, ru: Path, en: Path, tmp: Path) -> dict[str, flo
     }  # fmt: skip
     out: dict[str, float] = {}
     for name, args in cmds.items():
-        home = Path(tempfile.mkdtemp(prefix=f"home-{name}-", dir=tmp))
-        (home / "models").symlink_to(models, target_is_directory=True)
-        if profiles.is_dir():  # input-independent, built once per installation
-            (home / profiles.name).symlink_to(profiles, target_is_directory=True)
+        home = cold_home(tmp, name)
         out[f"{name}_cold"] = round(cli([*args, "--backend", backend], home), 2)
         out[f"{name}_warm"] = round(cli([*args, "--backend", backend], home), 2)
         print(backend, name, out[f"{name}_cold"], out[f"{name}_warm"], flush=True)
