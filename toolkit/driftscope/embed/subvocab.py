@@ -168,7 +168,10 @@ class SubvocabTokenizer:
 
         rows = ",".join(f"[{json.dumps(self.pieces[i])},{self.scores[i]}]" for i in keep)
         text = self.shell.replace(json.dumps(_SLOT), f"[{rows}]", 1)
-        tok = Tokenizer.from_str(text)
+        return self._configured(Tokenizer.from_str(text))
+
+    def _configured(self, tok: Any) -> Any:
+        """``tok`` truncated to ``max_tokens``, without padding (as the model folder's)."""
         tok.no_padding()
         tok.enable_truncation(self.max_tokens)
         return tok
@@ -179,7 +182,5 @@ class SubvocabTokenizer:
         if self._full is None:
             from tokenizers import Tokenizer
 
-            self._full = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-            self._full.no_padding()
-            self._full.enable_truncation(self.max_tokens)
+            self._full = self._configured(Tokenizer.from_file(str(self.folder / "tokenizer.json")))
         return self._full
